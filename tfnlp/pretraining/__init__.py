@@ -1,0 +1,1 @@
+"""tfnlp.pretraining."""
