@@ -1,1 +1,3 @@
-"""tfnlp.layers."""
+"""Keras 3 layers: embeddings, pretraining heads, scalar mix."""
+
+from tfnlp.layers.bert_embeddings import BertEmbeddings  # noqa: F401
