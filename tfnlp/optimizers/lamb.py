@@ -65,7 +65,6 @@ class Lamb(keras.optimizers.Optimizer):
     ):
         # Keras applies `weight_decay` as decoupled decay outside
         # `update_step`; LAMB needs it inside r, so the base class gets None.
-        kwargs.pop("weight_decay", None)
         super().__init__(
             learning_rate=learning_rate, name=name, weight_decay=None, **kwargs
         )
