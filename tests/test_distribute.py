@@ -132,7 +132,7 @@ def _free_port():
 
 @pytest.mark.slow
 def test_mirrored_fit_on_two_logical_cpus_matches_one_device(tmp_path):
-    result = _result(_run_worker(tmp_path, "cpu2"), timeout=120)
+    result = _result(_run_worker(tmp_path, "cpu2"), timeout=180)
     assert result["replicas"] == 2
     assert result["strategy"] == "MirroredStrategy"
     losses = result["losses"]
@@ -161,7 +161,7 @@ def test_multi_worker_fit_two_processes_stay_in_sync(tmp_path):
         processes.append(_run_worker(tmp_path / str(index), "multi_worker",
                                      {"TF_CONFIG": json.dumps(tf_config)}))
     try:
-        results = [_result(p, timeout=180) for p in processes]
+        results = [_result(p, timeout=240) for p in processes]
     finally:
         for p in processes:
             if p.poll() is None:
