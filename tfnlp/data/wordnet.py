@@ -1,0 +1,335 @@
+"""WordNet 3.0 as real English data: a pretraining corpus and a labeled task.
+
+WordNet comes from the Debian package `wordnet-base`
+(`apt-get install -y wordnet-base`), which puts the database in
+`/usr/share/wordnet/data.{noun,verb,adj,adv}`. Its licence notice is kept in
+`tfnlp/data/WORDNET_LICENSE`.
+
+- `wordnet_corpus()`: a BERT-format corpus (one sentence per line, blank line
+  between documents) of the definitions and example sentences.
+- `wordnet_gloss_classification()`: gloss text -> lexicographer class
+  (45 classes such as `noun.animal`), as JSONL train/eval/test files.
+
+Built files are cached under `$TFNLP_CACHE` (default `~/.cache/tfnlp`) in a
+`wordnet/` folder and written atomically.
+
+Example:
+
+>>> from tfnlp.data.wordnet import wordnet_corpus
+>>> path = wordnet_corpus()                  # doctest: +SKIP
+>>> open(path).readline()                    # doctest: +SKIP
+'entity: that which is perceived or known or inferred to have ...'
+"""
+
+import hashlib
+import json
+import os
+import random
+import re
+import tempfile
+
+from tfnlp.errors import TfnlpError
+
+WORDNET_DIR = "/usr/share/wordnet"
+POS_FILES = ("noun", "verb", "adj", "adv")
+_FORMAT_VERSION = "v1"
+
+# lexnames(5WN): lexicographer file number -> name. The 45 class labels.
+WORDNET_LEXNAMES = [
+    "adj.all", "adj.pert", "adv.all", "noun.Tops", "noun.act", "noun.animal",
+    "noun.artifact", "noun.attribute", "noun.body", "noun.cognition",
+    "noun.communication", "noun.event", "noun.feeling", "noun.food",
+    "noun.group", "noun.location", "noun.motive", "noun.object",
+    "noun.person", "noun.phenomenon", "noun.plant", "noun.possession",
+    "noun.process", "noun.quantity", "noun.relation", "noun.shape",
+    "noun.state", "noun.substance", "noun.time", "verb.body", "verb.change",
+    "verb.cognition", "verb.communication", "verb.competition",
+    "verb.consumption", "verb.contact", "verb.creation", "verb.emotion",
+    "verb.motion", "verb.perception", "verb.possession", "verb.social",
+    "verb.stative", "verb.weather", "adj.ppl",
+]
+
+_ADJ_MARKER = re.compile(r"\((?:a|p|ip)\)$")
+_QUOTED = re.compile(r'"([^"]*)"')
+
+
+def wordnet_cache_dir(cache_dir=None):
+    """Returns (and creates) tfnlp's cache folder for WordNet files.
+
+    Args:
+      cache_dir: folder to use; default `$TFNLP_CACHE/wordnet` or
+        `~/.cache/tfnlp/wordnet`.
+
+    Returns:
+      str, an existing folder.
+    """
+    if cache_dir is None:
+        root = os.environ.get("TFNLP_CACHE") or os.path.join(
+            os.path.expanduser("~"), ".cache", "tfnlp")
+        cache_dir = os.path.join(root, "wordnet")
+    cache_dir = os.fspath(cache_dir)
+    try:
+        os.makedirs(cache_dir, exist_ok=True)
+    except OSError as e:
+        raise TfnlpError(f"cannot create the cache folder {cache_dir}: {e}") from None
+    return cache_dir
+
+
+def wordnet_dir(path=None):
+    """Finds the WordNet database folder.
+
+    Args:
+      path: folder holding `data.noun` etc.; default `$WNSEARCHDIR` or
+        `/usr/share/wordnet`.
+
+    Returns:
+      str, the folder.
+
+    Raises:
+      TfnlpError: if the data files are not there, with the install command.
+    """
+    path = os.fspath(path or os.environ.get("WNSEARCHDIR") or WORDNET_DIR)
+    missing = [f"data.{p}" for p in POS_FILES
+               if not os.path.isfile(os.path.join(path, f"data.{p}"))]
+    if missing:
+        raise TfnlpError(
+            f"WordNet 3.0 is not installed: {', '.join(missing)} not found in "
+            f"{path}; install it with `apt-get install -y wordnet-base` "
+            "(or set WNSEARCHDIR to a folder with the WordNet data files)")
+    return path
+
+
+def parse_data_line(line):
+    """Parses one line of a WordNet `data.*` file.
+
+    Args:
+      line: str, a synset line (not a licence header line).
+
+    Returns:
+      dict with `offset` (str), `lexname` (e.g. "noun.animal"), `pos`
+      ("n", "v", "a", "s", "r"), `words` (list of str, underscores as spaces),
+      `definition` (str) and `examples` (list of str).
+
+    Raises:
+      TfnlpError: if the line does not have the data-file layout.
+
+    Example:
+
+    >>> s = parse_data_line('02084071 05 n 02 dog 0 domestic_dog 0 000 | a member of the genus Canis; "the dog barked"')
+    >>> s["lexname"], s["words"], s["examples"]
+    ('noun.animal', ['dog', 'domestic dog'], ['the dog barked'])
+    """
+    head, sep, gloss = line.partition("|")
+    fields = head.split()
+    try:
+        offset, lex_filenum, ss_type = fields[0], int(fields[1]), fields[2]
+        w_cnt = int(fields[3], 16)
+        words = []
+        for i in range(w_cnt):
+            word = _ADJ_MARKER.sub("", fields[4 + 2 * i])
+            words.append(word.replace("_", " "))
+        lexname = WORDNET_LEXNAMES[lex_filenum]
+    except (IndexError, ValueError):
+        raise TfnlpError(f"not a WordNet data line: {line[:80]!r}") from None
+    if not sep:
+        raise TfnlpError(f"WordNet data line without a gloss: {line[:80]!r}")
+    gloss = gloss.strip()
+    examples = [e.strip() for e in _QUOTED.findall(gloss) if e.strip()]
+    definition = _QUOTED.sub("", gloss)
+    definition = re.sub(r"(\s*;\s*)+", "; ", definition).strip(" ;")
+    return {"offset": offset, "lexname": lexname, "pos": ss_type,
+            "words": words, "definition": definition, "examples": examples}
+
+
+def iter_synsets(path=None, pos_files=POS_FILES):
+    """Yields the parsed synsets of WordNet, file by file, in offset order.
+
+    Args:
+      path: WordNet folder (see `wordnet_dir`).
+      pos_files: which of "noun", "verb", "adj", "adv" to read.
+
+    Returns:
+      An iterator of dicts as from `parse_data_line`.
+
+    Example:
+
+    >>> next(iter_synsets())["words"]        # doctest: +SKIP
+    ['entity']
+    """
+    folder = wordnet_dir(path)
+    for pos in pos_files:
+        with open(os.path.join(folder, f"data.{pos}"), encoding="utf-8",
+                  errors="strict") as f:
+            for line in f:
+                if line.startswith("  ") or not line.strip():
+                    continue  # the licence header lines start with two spaces
+                yield parse_data_line(line)
+
+
+def _synset_sentences(s):
+    sentences = []
+    if s["definition"]:
+        sentences.append(f"{', '.join(s['words'])}: {s['definition']}")
+    sentences.extend(s["examples"])
+    return sentences
+
+
+def _atomic_write(path, write_fn):
+    folder = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            write_fn(f)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def wordnet_corpus(cache_dir=None, min_synsets=10, max_synsets=30, seed=0,
+                   wordnet_path=None):
+    """Builds (once) a BERT-format English corpus from WordNet glosses.
+
+    Each document is a run of consecutive synsets from the same
+    lexicographer file (between `min_synsets` and `max_synsets`, drawn with
+    `seed`); each sentence is on its own line: the definition, led by the
+    synset's words ("dog, domestic dog, Canis familiaris: a member of the
+    genus Canis ..."), then each quoted example sentence.
+
+    Args:
+      cache_dir: output folder (see `wordnet_cache_dir`).
+      min_synsets, max_synsets: document size range, in synsets.
+      seed: seed for the document sizes.
+      wordnet_path: WordNet folder (see `wordnet_dir`).
+
+    Returns:
+      str, path of the corpus text file (about 11 MB).
+
+    Raises:
+      TfnlpError: if WordNet is not installed (says how to install it).
+
+    Example:
+
+    >>> from tfnlp.text.corpus import read_documents
+    >>> docs = read_documents(wordnet_corpus())   # doctest: +SKIP
+    """
+    if not 1 <= min_synsets <= max_synsets:
+        raise TfnlpError(
+            f"need 1 <= min_synsets <= max_synsets, got {min_synsets}, {max_synsets}")
+    folder = wordnet_cache_dir(cache_dir)
+    wordnet_dir(wordnet_path)
+    name = f"wordnet30_corpus_{_FORMAT_VERSION}_{min_synsets}-{max_synsets}_s{seed}.txt"
+    path = os.path.join(folder, name)
+    if os.path.isfile(path):
+        return path
+    rng = random.Random(seed)
+
+    def write(f):
+        doc, lexname, target = [], None, rng.randint(min_synsets, max_synsets)
+        n_synsets = 0
+        for s in iter_synsets(wordnet_path):
+            if doc and (s["lexname"] != lexname or n_synsets >= target):
+                f.write("\n".join(doc) + "\n\n")
+                doc, n_synsets = [], 0
+                target = rng.randint(min_synsets, max_synsets)
+            lexname = s["lexname"]
+            sentences = _synset_sentences(s)
+            if sentences:
+                doc.extend(sentences)
+                n_synsets += 1
+        if doc:
+            f.write("\n".join(doc) + "\n")
+
+    _atomic_write(path, write)
+    return path
+
+
+def _split_of(key, eval_percent, test_percent):
+    h = int(hashlib.md5(key.encode("utf-8")).hexdigest(), 16) % 100
+    if h < test_percent:
+        return "test"
+    if h < test_percent + eval_percent:
+        return "eval"
+    return "train"
+
+
+def wordnet_gloss_classification(cache_dir=None, split=None, eval_percent=10,
+                                 test_percent=10, include_examples=True,
+                                 wordnet_path=None):
+    """Builds (once) a sentence-classification task: gloss -> lexname.
+
+    Each synset gives one example: `text` is its definition (plus, if
+    `include_examples`, its example sentences after "; "), `label` is its
+    lexicographer class, one of the 45 `WORDNET_LEXNAMES`. The synset's own
+    words are left out of the text. The split is deterministic (a hash of
+    the synset's part of speech and offset).
+
+    Args:
+      cache_dir: output folder (see `wordnet_cache_dir`).
+      split: "train", "eval" or "test" to get one path; None for all three.
+      eval_percent, test_percent: sizes of the held-out splits, in percent.
+      include_examples: append the quoted example sentences to the text.
+      wordnet_path: WordNet folder (see `wordnet_dir`).
+
+    Returns:
+      str path of the JSONL file for `split`, or a dict
+      `{"train": path, "eval": path, "test": path}`. Each line is
+      `{"text": str, "label": str}`.
+
+    Raises:
+      TfnlpError: if WordNet is not installed, or for a bad split/percent.
+
+    Example:
+
+    >>> paths = wordnet_gloss_classification()      # doctest: +SKIP
+    >>> open(paths["train"]).readline()             # doctest: +SKIP
+    '{"text": "that which is perceived ...", "label": "noun.Tops"}\\n'
+    """
+    splits = ("train", "eval", "test")
+    if split is not None and split not in splits:
+        raise TfnlpError(f"split must be one of {splits} or None, got {split!r}")
+    if not (0 <= eval_percent and 0 <= test_percent and eval_percent + test_percent < 100):
+        raise TfnlpError(
+            f"eval_percent={eval_percent} and test_percent={test_percent} must be "
+            ">= 0 and sum to under 100")
+    folder = wordnet_cache_dir(cache_dir)
+    wordnet_dir(wordnet_path)
+    stem = (f"wordnet30_lexname_{_FORMAT_VERSION}_e{eval_percent}_t{test_percent}"
+            f"{'_ex' if include_examples else ''}")
+    paths = {s: os.path.join(folder, f"{stem}.{s}.jsonl") for s in splits}
+    if not all(os.path.isfile(p) for p in paths.values()):
+        rows = {s: [] for s in splits}
+        for syn in iter_synsets(wordnet_path):
+            parts = [syn["definition"]] if syn["definition"] else []
+            if include_examples:
+                parts += syn["examples"]
+            text = "; ".join(parts).strip()
+            if not text:
+                continue
+            which = _split_of(f"{syn['pos']}{syn['offset']}", eval_percent, test_percent)
+            rows[which].append(json.dumps({"text": text, "label": syn["lexname"]},
+                                          ensure_ascii=False))
+        for s in splits:
+            _atomic_write(paths[s], lambda f, s=s: f.write("\n".join(rows[s]) + "\n"))
+    return paths if split is None else paths[split]
+
+
+def read_jsonl(path):
+    """Reads a `{"text", "label"}` JSONL file into two lists.
+
+    Args:
+      path: JSONL file, as written by `wordnet_gloss_classification`.
+
+    Returns:
+      (texts, labels): two lists of str.
+    """
+    texts, labels = [], []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                row = json.loads(line)
+                texts.append(row["text"])
+                labels.append(row["label"])
+    return texts, labels
+

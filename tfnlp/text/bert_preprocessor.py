@@ -1,0 +1,251 @@
+"""In-graph BERT text preprocessing: strings -> packed model inputs.
+
+`BertPreprocessor` wraps tensorflow-text's `FastBertTokenizer` (BERT basic
+tokenization + WordPiece in one op) and its packing ops (`RoundRobinTrimmer`,
+`combine_segments`, `pad_model_inputs`).
+
+Text is normalized first with `tfnlp.text.normalization.normalize_text`
+(as Google's reference BERT tokenizer does it), then tokenized with
+`FastBertTokenizer(lower_case_nfd_strip_accents=False)`; see that module for
+why tf-text's built-in lower-casing is not used.
+
+Example:
+
+>>> pre = BertPreprocessor("vocab.txt", seq_length=16)       # doctest: +SKIP
+>>> out = pre(tf.constant(["The quick brown fox."]))         # doctest: +SKIP
+>>> out["token_ids"].shape                                   # doctest: +SKIP
+TensorShape([1, 16])
+"""
+
+import os
+
+import keras
+import tensorflow as tf
+import tensorflow_text as tf_text
+
+from tfnlp.errors import TfnlpError
+from tfnlp.text.normalization import normalize_text
+from tfnlp.text.vocab import load_vocab, validate_vocab
+
+
+def _check_seq_length(seq_length, num_segments, name="seq_length"):
+    if isinstance(seq_length, bool) or not isinstance(seq_length, int):
+        raise TfnlpError(f"{name} must be an int, got {seq_length!r}")
+    need = num_segments + 1
+    if seq_length < need:
+        raise TfnlpError(
+            f"{name}={seq_length} is too short: packing {num_segments} "
+            f"segment(s) takes {need} special tokens ([CLS] and one [SEP] per "
+            f"segment), so {name} must be at least {need}")
+
+
+@keras.saving.register_keras_serializable(package="tfnlp")
+class BertPreprocessor(keras.layers.Layer):
+    """Tokenizes and packs text for a BERT encoder, in-graph.
+
+    Args:
+      vocabulary: path of a vocab file (one token per line) or a list of
+        tokens; must hold `[PAD] [UNK] [CLS] [SEP] [MASK]` with `[PAD]` id 0.
+      lower_case: True for uncased models (lower case, NFD, strip accents, as
+        BERT uncased); False for cased models.
+      seq_length: default packed length for `call` and `pack`.
+      **kwargs: passed to `keras.layers.Layer`.
+
+    Returns (from `call`):
+      dict of int32 `[batch, seq_length]` tensors: `token_ids`,
+      `segment_ids`, `padding_mask`.
+
+    Example:
+
+    >>> pre = BertPreprocessor(vocab_tokens, seq_length=32)   # doctest: +SKIP
+    >>> pre([tf.constant(["a question?"]), tf.constant(["an answer."])])  # doctest: +SKIP
+    """
+
+    def __init__(self, vocabulary, lower_case=True, seq_length=128, **kwargs):
+        kwargs.setdefault("trainable", False)
+        super().__init__(**kwargs)
+        if isinstance(vocabulary, (str, os.PathLike)):
+            tokens = load_vocab(vocabulary)
+        elif isinstance(vocabulary, (list, tuple)):
+            tokens = validate_vocab(vocabulary)
+        else:
+            raise TfnlpError(
+                "vocabulary must be a vocab file path or a list of tokens, got "
+                f"{type(vocabulary).__name__}")
+        if not isinstance(lower_case, bool):
+            raise TfnlpError(f"lower_case must be True or False, got {lower_case!r}")
+        _check_seq_length(seq_length, 1)
+        self._vocab_tokens = tuple(tokens)
+        self.lower_case = lower_case
+        self.seq_length = seq_length
+        # A tf.Module attribute: tracked, so it exports with a SavedModel.
+        # Normalization happens in `normalize`; see the module docstring.
+        self.tokenizer = tf_text.FastBertTokenizer(
+            vocab=tokens,
+            lower_case_nfd_strip_accents=False,
+            token_out_type=tf.int32,
+            unknown_token="[UNK]",
+            support_detokenization=True)
+        self._ids = {t: tokens.index(t) for t in
+                     ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")}
+
+    @property
+    def vocabulary(self):
+        """list of str: the vocabulary, in id order."""
+        return list(self._vocab_tokens)
+
+    @property
+    def vocab_size(self):
+        """int: number of tokens in the vocabulary."""
+        return len(self._vocab_tokens)
+
+    @property
+    def special_tokens(self):
+        """dict: `vocab_size, padding_id, start_of_sequence_id,
+        end_of_segment_id, mask_id, unknown_id` (python ints)."""
+        return {
+            "vocab_size": len(self._vocab_tokens),
+            "padding_id": self._ids["[PAD]"],
+            "start_of_sequence_id": self._ids["[CLS]"],
+            "end_of_segment_id": self._ids["[SEP]"],
+            "mask_id": self._ids["[MASK]"],
+            "unknown_id": self._ids["[UNK]"],
+        }
+
+    def normalize(self, strings):
+        """Normalizes text as BERT's reference tokenizer does.
+
+        Removes control and format characters (keeping tab/newline/CR); when
+        `lower_case`, lower-cases, applies NFD and strips combining accents.
+
+        Args:
+          strings: string tensor of any shape.
+
+        Returns:
+          string tensor of the same shape.
+        """
+        return normalize_text(strings, self.lower_case)
+
+    def tokenize(self, strings):
+        """Tokenizes strings into WordPiece ids.
+
+        Args:
+          strings: string tensor (or list of str) of shape `[batch]`.
+
+        Returns:
+          int32 `tf.RaggedTensor` `[batch, (tokens)]`.
+
+        Example:
+
+        >>> pre.tokenize(tf.constant(["hello world"]))   # doctest: +SKIP
+        <tf.RaggedTensor [[7592, 2088]]>
+        """
+        strings = tf.convert_to_tensor(strings)
+        if strings.dtype != tf.string:
+            raise TfnlpError(f"tokenize expects strings, got dtype {strings.dtype.name}")
+        if strings.shape.rank == 0:
+            strings = tf.reshape(strings, [1])
+        elif strings.shape.rank is not None and strings.shape.rank > 1:
+            strings = tf.reshape(strings, [-1])
+        ids = self.tokenizer.tokenize(self.normalize(strings))
+        if isinstance(ids, tf.RaggedTensor) and ids.ragged_rank > 1:
+            ids = ids.merge_dims(-2, -1)
+        return ids
+
+    def detokenize(self, token_ids):
+        """Turns ids back into text (word pieces joined; lower-cased if uncased).
+
+        Args:
+          token_ids: int tensor or RaggedTensor `[batch, (tokens)]`.
+
+        Returns:
+          string tensor `[batch]`.
+        """
+        return self.tokenizer.detokenize(token_ids)
+
+    def pack(self, segments, seq_length=None):
+        """Packs 1 or 2 tokenized segments as `[CLS] a [SEP] b [SEP] [PAD]...`.
+
+        Segments are trimmed round-robin to fit (as TF-Hub's
+        `bert_pack_inputs`).
+
+        Args:
+          segments: list of 1 or 2 int RaggedTensors `[batch, (tokens)]`.
+          seq_length: packed length; defaults to `self.seq_length`.
+
+        Returns:
+          dict of int32 `[batch, seq_length]`: `token_ids`, `segment_ids`
+          (0 for [CLS], a and its [SEP]; 1 for b and its [SEP]) and
+          `padding_mask` (1 real, 0 pad).
+
+        Example:
+
+        >>> pre.pack([pre.tokenize(q), pre.tokenize(a)], seq_length=64)  # doctest: +SKIP
+        """
+        if isinstance(segments, (tf.Tensor, tf.RaggedTensor)):
+            segments = [segments]
+        segments = list(segments)
+        if not 1 <= len(segments) <= 2:
+            raise TfnlpError(f"pack takes 1 or 2 segments, got {len(segments)}")
+        seq_length = self.seq_length if seq_length is None else seq_length
+        _check_seq_length(seq_length, len(segments))
+        segs = []
+        for s in segments:
+            if not isinstance(s, tf.RaggedTensor):
+                s = tf.RaggedTensor.from_tensor(tf.convert_to_tensor(s))
+            if s.ragged_rank > 1:
+                s = s.merge_dims(-2, -1)
+            segs.append(tf.cast(s, tf.int32))
+        budget = seq_length - len(segs) - 1
+        trimmed = tf_text.RoundRobinTrimmer(max_seq_length=budget).trim(segs)
+        ids, type_ids = tf_text.combine_segments(
+            trimmed,
+            start_of_sequence_id=self._ids["[CLS]"],
+            end_of_segment_id=self._ids["[SEP]"])
+        token_ids, padding_mask = tf_text.pad_model_inputs(
+            ids, max_seq_length=seq_length, pad_value=self._ids["[PAD]"])
+        segment_ids, _ = tf_text.pad_model_inputs(
+            type_ids, max_seq_length=seq_length, pad_value=0)
+        return {
+            "token_ids": tf.cast(token_ids, tf.int32),
+            "segment_ids": tf.cast(segment_ids, tf.int32),
+            "padding_mask": tf.cast(padding_mask, tf.int32),
+        }
+
+    def call(self, inputs):
+        """Tokenizes and packs one string tensor or a list of 1-2 of them.
+
+        Args:
+          inputs: string tensor `[batch]`, or a list/tuple of 1-2 of them
+            (sentence pairs).
+
+        Returns:
+          dict of int32 `[batch, seq_length]`: `token_ids`, `segment_ids`,
+          `padding_mask`.
+        """
+        if isinstance(inputs, dict):
+            raise TfnlpError("BertPreprocessor takes a string tensor or a list "
+                             "of 1-2 string tensors, not a dict")
+        if not isinstance(inputs, (list, tuple)):
+            inputs = [inputs]
+        if not 1 <= len(inputs) <= 2:
+            raise TfnlpError(
+                f"BertPreprocessor takes 1 or 2 text segments, got {len(inputs)}")
+        return self.pack([self.tokenize(x) for x in inputs])
+
+    def compute_output_spec(self, inputs):
+        batch = None
+        first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+        if getattr(first, "shape", None) is not None and len(first.shape) > 0:
+            batch = first.shape[0]
+        spec = keras.KerasTensor((batch, self.seq_length), dtype="int32")
+        return {k: spec for k in ("token_ids", "segment_ids", "padding_mask")}
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "vocabulary": list(self.vocabulary),
+            "lower_case": self.lower_case,
+            "seq_length": self.seq_length,
+        })
+        return config
