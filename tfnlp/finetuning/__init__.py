@@ -1,1 +1,22 @@
-"""tfnlp.finetuning."""
+"""tfnlp.finetuning: ULMFiT for Transformers on Keras 3.
+
+Discriminative learning rates per variable group (`DiscriminativeAdamW`,
+...), slanted triangular learning rates (`SlantedTriangularLR`) and gradual
+unfreezing (`GradualUnfreezing`), over the groups of `group_variables`
+(embeddings, `transformer_layer_{i}`, head). `ulmfit_optimizer` /
+`finetuning_setup` build all of it in one call.
+
+Example:
+
+>>> from tfnlp.finetuning import finetuning_setup
+>>> setup = finetuning_setup("ulmfit", model, lr_max=1e-4, total_steps=3000)
+>>> model.compile(optimizer=setup.optimizer, loss=loss)
+>>> model.fit(train, epochs=3, callbacks=setup.callbacks)
+"""
+
+from tfnlp.finetuning.slanted_triangular import SlantedTriangularLR  # noqa: F401
+from tfnlp.finetuning.variable_groups import (  # noqa: F401
+    group_variables,
+    layer_index,
+    variable_group,
+)
