@@ -14,6 +14,17 @@ Example:
 >>> model.fit(train, epochs=3, callbacks=setup.callbacks)
 """
 
+from tfnlp.finetuning.discriminative import (  # noqa: F401
+    DiscriminativeAdam,
+    DiscriminativeAdamW,
+    DiscriminativeOptimizer,
+    DiscriminativeSGD,
+    discriminative_class,
+)
+from tfnlp.finetuning.gradual_unfreezing import (  # noqa: F401
+    GradualUnfreezing,
+    find_discriminative_optimizer,
+)
 from tfnlp.finetuning.slanted_triangular import SlantedTriangularLR  # noqa: F401
 from tfnlp.finetuning.variable_groups import (  # noqa: F401
     group_variables,
