@@ -26,6 +26,12 @@ from tfnlp.finetuning.gradual_unfreezing import (  # noqa: F401
     find_discriminative_optimizer,
 )
 from tfnlp.finetuning.slanted_triangular import SlantedTriangularLR  # noqa: F401
+from tfnlp.finetuning.ulmfit import (  # noqa: F401
+    FinetuneSetup,
+    finetuning_setup,
+    linear_optimizer,
+    ulmfit_optimizer,
+)
 from tfnlp.finetuning.variable_groups import (  # noqa: F401
     group_variables,
     layer_index,
