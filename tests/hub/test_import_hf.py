@@ -177,3 +177,19 @@ def test_broken_config_json_is_a_clear_error(folder, tmp_path):
     (copy / "config.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(TfnlpError, match="not valid JSON"):
         load_hf_bert(str(copy))
+
+
+def test_minilm_recipe_config_matches_the_checkpoint(minilm):
+    import json
+
+    recipe = os.path.join(os.path.dirname(__file__), "..", "..", "hub_modules",
+                          "minilm_l6_uncased", "config.json")
+    with open(recipe, encoding="utf-8") as f:
+        config = json.load(f)
+    assert config["source"] == MINILM_SPEC
+    arch = config["architecture"]
+    encoder = minilm.encoder
+    assert arch["do_lower_case"] == minilm.do_lower_case
+    for key in ("num_layers", "hidden_dim", "num_heads", "intermediate_dim",
+                "vocabulary_size", "max_sequence_length"):
+        assert arch[key] == getattr(encoder, key), key
