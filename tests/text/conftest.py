@@ -53,3 +53,19 @@ def wordnet_corpus_path(tmp_path_factory):
     picked = docs[::15][:400]
     out.write_text("\n\n".join(d.strip() for d in picked) + "\n", encoding="utf-8")
     return str(out)
+
+
+@pytest.fixture(scope="session")
+def bert_preprocessor(bert_vocab_path):
+    from tfnlp.text.bert_preprocessor import BertPreprocessor
+
+    return BertPreprocessor(bert_vocab_path, lower_case=True, seq_length=128)
+
+
+@pytest.fixture(scope="session")
+def wordnet_token_docs(wordnet_corpus_path, bert_preprocessor):
+    """The small WordNet corpus, tokenized: documents of id arrays."""
+    from tfnlp.text.corpus import read_documents
+    from tfnlp.text.pretraining_data import tokenize_documents
+
+    return tokenize_documents(read_documents(wordnet_corpus_path), bert_preprocessor)
