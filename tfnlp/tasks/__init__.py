@@ -1,1 +1,36 @@
-"""tfnlp.tasks."""
+"""tfnlp.tasks: data, features, decoding and metrics of downstream tasks.
+
+- Classification: `read_classification_jsonl`, `accuracy`, `macro_f1`.
+- NER: `read_conll`, `conll_to_features`, `word_predictions`, `conlleval`.
+- Extractive QA: `read_squad`, `convert_squad_examples`,
+  `decode_squad_predictions`, `squad_evaluate`.
+- `WordpieceWordTokenizer`: the default word → word-piece tokenizer the
+  feature converters take.
+"""
+
+from tfnlp.tasks.classification_data import (  # noqa: F401
+    ClassificationData,
+    build_label_vocab,
+    read_classification_jsonl,
+)
+from tfnlp.tasks.classification_metrics import accuracy, macro_f1, per_class_f1  # noqa: F401
+from tfnlp.tasks.conll import (  # noqa: F401
+    TaggedSentence,
+    build_tag_vocab,
+    iob1_to_iob2,
+    iob2_violation,
+    read_conll,
+    write_conll,
+)
+from tfnlp.tasks.conll_features import IGNORE_LABEL, conll_to_features, word_predictions  # noqa: F401
+from tfnlp.tasks.conlleval import ConllevalResult, conlleval  # noqa: F401
+from tfnlp.tasks.wordpiece import WordpieceWordTokenizer, load_vocab, special_ids  # noqa: F401
+
+__all__ = [
+    "ClassificationData", "build_label_vocab", "read_classification_jsonl",
+    "accuracy", "macro_f1", "per_class_f1",
+    "TaggedSentence", "build_tag_vocab", "iob1_to_iob2", "iob2_violation", "read_conll",
+    "write_conll", "IGNORE_LABEL", "conll_to_features", "word_predictions",
+    "ConllevalResult", "conlleval",
+    "WordpieceWordTokenizer", "load_vocab", "special_ids",
+]

