@@ -24,6 +24,23 @@ from tfnlp.tasks.conll import (  # noqa: F401
 )
 from tfnlp.tasks.conll_features import IGNORE_LABEL, conll_to_features, word_predictions  # noqa: F401
 from tfnlp.tasks.conlleval import ConllevalResult, conlleval  # noqa: F401
+from tfnlp.tasks.squad import SquadExample, gold_answers, read_squad  # noqa: F401
+from tfnlp.tasks.squad_decode import (  # noqa: F401
+    SquadPredictions,
+    decode_squad_predictions,
+    get_final_text,
+)
+from tfnlp.tasks.squad_features import (  # noqa: F401
+    SquadFeature,
+    convert_squad_examples,
+    squad_features_to_arrays,
+)
+from tfnlp.tasks.squad_metrics import (  # noqa: F401
+    normalize_answer,
+    squad_evaluate,
+    squad_v1_evaluate,
+    squad_v2_evaluate,
+)
 from tfnlp.tasks.wordpiece import WordpieceWordTokenizer, load_vocab, special_ids  # noqa: F401
 
 __all__ = [
@@ -32,5 +49,9 @@ __all__ = [
     "TaggedSentence", "build_tag_vocab", "iob1_to_iob2", "iob2_violation", "read_conll",
     "write_conll", "IGNORE_LABEL", "conll_to_features", "word_predictions",
     "ConllevalResult", "conlleval",
+    "SquadExample", "gold_answers", "read_squad",
+    "SquadPredictions", "decode_squad_predictions", "get_final_text",
+    "SquadFeature", "convert_squad_examples", "squad_features_to_arrays",
+    "normalize_answer", "squad_evaluate", "squad_v1_evaluate", "squad_v2_evaluate",
     "WordpieceWordTokenizer", "load_vocab", "special_ids",
 ]

@@ -1,0 +1,216 @@
+"""SQuAD span decoding: logits → n-best answer texts (as run_squad.py).
+
+For each example, over all its windows: the `n_best_size` best start and end
+positions of each window form candidate spans; a candidate must lie in the
+context, start at a piece whose window is its max-context window, end after
+it starts and span at most `max_answer_length` pieces. Candidates are ranked
+by start_logit + end_logit and mapped back to the original context text with
+`get_final_text`. For SQuAD 2.0 the null answer scores
+min over windows of (start_logit[0] + end_logit[0]); the question is
+predicted unanswerable when null score − best non-null score exceeds
+`null_score_diff_threshold`.
+"""
+
+import collections
+import dataclasses
+import math
+
+import numpy as np
+
+from tfnlp.errors import TfnlpError
+from tfnlp.tasks.basic_tokenizer import basic_tokenize
+
+
+def _strip_spaces(text):
+    chars, ns_to_s = [], {}
+    for i, char in enumerate(text):
+        if char == " ":
+            continue
+        ns_to_s[len(chars)] = i
+        chars.append(char)
+    return "".join(chars), ns_to_s
+
+
+def get_final_text(pred_text, orig_text, lower_case=True):
+    """Project a normalized predicted text back onto the original text.
+
+    `pred_text` comes from word pieces (lower-cased, punctuation split off),
+    `orig_text` is the span of original context words it came from. E.g.
+    pred "steve smith" in orig "Steve Smith's" → "Steve Smith". When the two
+    cannot be aligned, `orig_text` is returned (run_squad.py behaviour).
+
+    Args:
+      pred_text: detokenized prediction.
+      orig_text: the original words of the span joined with spaces.
+      lower_case: whether the tokenizer lower-cased.
+
+    Returns:
+      A substring of `orig_text`.
+
+    Example:
+      >>> get_final_text("steve smith", "Steve Smith's")
+      'Steve Smith'
+    """
+    tok_text = " ".join(basic_tokenize(orig_text, lower_case=lower_case))
+    start = tok_text.find(pred_text)
+    if start == -1:
+        return orig_text
+    end = start + len(pred_text) - 1
+    orig_ns, orig_ns_to_s = _strip_spaces(orig_text)
+    tok_ns, tok_ns_to_s = _strip_spaces(tok_text)
+    if len(orig_ns) != len(tok_ns):
+        return orig_text
+    tok_s_to_ns = {s: ns for ns, s in tok_ns_to_s.items()}
+    orig_start = orig_ns_to_s.get(tok_s_to_ns.get(start))
+    if orig_start is None:
+        return orig_text
+    orig_end = orig_ns_to_s.get(tok_s_to_ns.get(end))
+    if orig_end is None:
+        return orig_text
+    return orig_text[orig_start:orig_end + 1]
+
+
+def best_indexes(logits, n_best_size):
+    """Indices of the `n_best_size` largest logits, best first (stable ties).
+
+    Example:
+      >>> best_indexes([0.1, 3.0, 2.0], 2)
+      [1, 2]
+    """
+    order = sorted(enumerate(logits), key=lambda x: x[1], reverse=True)
+    return [i for i, _ in order[:n_best_size]]
+
+
+def _softmax(scores):
+    if not scores:
+        return []
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+@dataclasses.dataclass
+class SquadPredictions:
+    """Decoded predictions.
+
+    Attributes:
+      answers: dict qid → predicted text ("" = no answer, v2 only).
+      nbest: dict qid → list of dicts (text, probability, start_logit, end_logit).
+      null_score_diff: dict qid → null score − best non-null score (v2 only);
+        pass it as `na_probs` to `squad_evaluate` to tune the threshold.
+    """
+
+    answers: dict
+    nbest: dict
+    null_score_diff: dict
+
+
+def _detokenize(pieces):
+    text = " ".join(pieces).replace(" ##", "").replace("##", "")
+    return " ".join(text.strip().split())
+
+
+def decode_squad_predictions(examples, features, start_logits, end_logits, lower_case=True,
+                             n_best_size=20, max_answer_length=30,
+                             version_2_with_negative=False, null_score_diff_threshold=0.0):
+    """Decode start/end logits of every window into answer texts.
+
+    Args:
+      examples: the `SquadExample`s that were converted.
+      features: the `SquadFeature`s from `convert_squad_examples`.
+      start_logits, end_logits: float arrays `[num_features, max_seq_length]`
+        aligned with `features`.
+      lower_case: whether the tokenizer lower-cased (for `get_final_text`).
+      n_best_size: candidates kept per window and per example.
+      max_answer_length: longest answer, in pieces.
+      version_2_with_negative: allow the null answer.
+      null_score_diff_threshold: predict "" when null − best non-null exceeds it.
+
+    Returns:
+      A `SquadPredictions`.
+
+    Raises:
+      TfnlpError: logits whose shape does not match the features.
+
+    Example:
+      >>> preds = decode_squad_predictions(examples, feats, start, end)  # doctest: +SKIP
+      >>> squad_evaluate(gold_answers(examples), preds.answers)  # doctest: +SKIP
+      {'exact_match': 81.2, 'f1': 88.5, 'total': 10570}
+    """
+    start_logits = np.asarray(start_logits, dtype=np.float64)
+    end_logits = np.asarray(end_logits, dtype=np.float64)
+    expected = (len(features), len(features[0].token_ids) if features else 0)
+    for name, logits in (("start_logits", start_logits), ("end_logits", end_logits)):
+        if logits.shape != expected:
+            raise TfnlpError(
+                f"{name} has shape {logits.shape}, expected {expected} (one row per feature)"
+            )
+    by_example = collections.defaultdict(list)
+    for index, feature in enumerate(features):
+        by_example[feature.example_index].append(index)
+    answers, nbest_out, diffs = {}, {}, {}
+    for example_index, example in enumerate(examples):
+        prelim = []
+        score_null = float("inf")
+        null_index, null_start, null_end = 0, 0.0, 0.0
+        for feature_index in by_example.get(example_index, []):
+            feature = features[feature_index]
+            s_logits, e_logits = start_logits[feature_index], end_logits[feature_index]
+            if version_2_with_negative:
+                null = s_logits[0] + e_logits[0]
+                if null < score_null:
+                    score_null = null
+                    null_index, null_start, null_end = feature_index, s_logits[0], e_logits[0]
+            n_tokens = len(feature.tokens)
+            for s in best_indexes(s_logits, n_best_size):
+                for e in best_indexes(e_logits, n_best_size):
+                    if s >= n_tokens or e >= n_tokens:
+                        continue
+                    if s not in feature.token_to_orig_map or e not in feature.token_to_orig_map:
+                        continue
+                    if not feature.token_is_max_context.get(s, False):
+                        continue
+                    if e < s or e - s + 1 > max_answer_length:
+                        continue
+                    prelim.append((feature_index, s, e, s_logits[s], e_logits[e]))
+        if version_2_with_negative and by_example.get(example_index):
+            prelim.append((null_index, 0, 0, null_start, null_end))
+        prelim.sort(key=lambda p: p[3] + p[4], reverse=True)
+        seen, nbest = set(), []
+        for feature_index, s, e, s_logit, e_logit in prelim:
+            if len(nbest) >= n_best_size:
+                break
+            feature = features[feature_index]
+            if s > 0:
+                pred_text = _detokenize(feature.tokens[s:e + 1])
+                orig_start = feature.token_to_orig_map[s]
+                orig_end = feature.token_to_orig_map[e]
+                orig_text = " ".join(example.doc_tokens[orig_start:orig_end + 1])
+                text = get_final_text(pred_text, orig_text, lower_case)
+                if text in seen:
+                    continue
+            else:
+                text = ""
+            seen.add(text)
+            nbest.append((text, float(s_logit), float(e_logit)))
+        if version_2_with_negative and "" not in seen and by_example.get(example_index):
+            nbest.append(("", float(null_start), float(null_end)))
+        if not nbest:
+            nbest.append(("empty", 0.0, 0.0))
+        probs = _softmax([s + e for _, s, e in nbest])
+        nbest_out[example.qas_id] = [
+            {"text": t, "probability": p, "start_logit": s, "end_logit": e}
+            for (t, s, e), p in zip(nbest, probs)
+        ]
+        best_non_null = next((entry for entry in nbest if entry[0]), None)
+        if not version_2_with_negative:
+            answers[example.qas_id] = nbest[0][0]
+        elif best_non_null is None:
+            diffs[example.qas_id] = float("inf")
+            answers[example.qas_id] = ""
+        else:
+            diff = float(score_null - best_non_null[1] - best_non_null[2])
+            diffs[example.qas_id] = diff
+            answers[example.qas_id] = "" if diff > null_score_diff_threshold else best_non_null[0]
+    return SquadPredictions(answers=answers, nbest=nbest_out, null_score_diff=diffs)

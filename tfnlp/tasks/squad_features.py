@@ -1,0 +1,258 @@
+"""SQuAD examples → BERT input windows (as the original run_squad.py).
+
+Per example: the question's word pieces (cut to `max_query_length`), the
+context's word pieces with a piece → word map, and sliding windows over the
+context of at most `max_seq_length - len(query) - 3` pieces, each starting
+`doc_stride` pieces after the previous. Each window is
+`[CLS] query [SEP] context-window [SEP]`, padded to `max_seq_length`.
+The answer's start/end are piece positions in the window, or 0 (`[CLS]`) when
+the question is unanswerable or the answer is not wholly inside the window.
+`token_is_max_context` marks, for each context piece, whether this window is
+the one where the piece has the most context on both sides; decoding only
+starts answers at such pieces.
+"""
+
+import dataclasses
+
+import numpy as np
+
+from tfnlp.errors import TfnlpError
+from tfnlp.tasks.wordpiece import special_ids
+
+
+@dataclasses.dataclass
+class SquadFeature:
+    """One window of one example.
+
+    Attributes:
+      example_index: index of the example in the list converted.
+      doc_span_index: index of the window within the example.
+      tokens: the tokens of the window (no padding).
+      token_to_orig_map: window position → word index in `example.doc_tokens`.
+      token_is_max_context: window position → bool.
+      token_ids, segment_ids, padding_mask: int lists of length max_seq_length.
+      start_position, end_position: answer span in the window, 0 = [CLS].
+      is_impossible: the example is unanswerable.
+    """
+
+    example_index: int
+    doc_span_index: int
+    tokens: list
+    token_to_orig_map: dict
+    token_is_max_context: dict
+    token_ids: list
+    segment_ids: list
+    padding_mask: list
+    start_position: int = 0
+    end_position: int = 0
+    is_impossible: bool = False
+
+
+def improve_answer_span(doc_pieces, start, end, answer_pieces):
+    """Tighten a piece span to the pieces of the answer text (run_squad.py).
+
+    E.g. the answer "1895" in the word "(1895-1943)." gives pieces
+    `( 1895 - 1943 ) .`; the word span covers all of them, the best span only
+    `1895`.
+
+    Args:
+      doc_pieces: context piece ids.
+      start, end: span (inclusive) covering the answer's words.
+      answer_pieces: piece ids of the answer text.
+
+    Returns:
+      `(start, end)`.
+
+    Example:
+      >>> improve_answer_span([5, 7, 9, 6], 0, 3, [7, 9])
+      (1, 2)
+    """
+    for new_start in range(start, end + 1):
+        for new_end in range(end, new_start - 1, -1):
+            if doc_pieces[new_start:new_end + 1] == answer_pieces:
+                return new_start, new_end
+    return start, end
+
+
+def doc_spans(num_pieces, max_tokens_for_doc, doc_stride):
+    """Sliding windows `(start, length)` over the context pieces.
+
+    Args:
+      num_pieces: context length in pieces.
+      max_tokens_for_doc: most pieces in one window.
+      doc_stride: step between window starts.
+
+    Returns:
+      A list of `(start, length)`.
+
+    Example:
+      >>> doc_spans(10, 4, 3)
+      [(0, 4), (3, 4), (6, 4)]
+    """
+    spans, start = [], 0
+    while start < num_pieces:
+        length = min(num_pieces - start, max_tokens_for_doc)
+        spans.append((start, length))
+        if start + length == num_pieces:
+            break
+        start += min(length, doc_stride)
+    return spans
+
+
+def is_max_context(spans, span_index, position):
+    """Is `span_index` the window where piece `position` has the most context?
+
+    Score = min(left context, right context) + 0.01 * window length; the first
+    window with the best score wins (run_squad.py `_check_is_max_context`).
+
+    Args:
+      spans: `(start, length)` windows.
+      span_index: the window asked about.
+      position: a context piece index.
+
+    Returns:
+      bool.
+
+    Example:
+      >>> is_max_context([(0, 6), (3, 6)], 0, 5)
+      False
+    """
+    best_score, best_index = None, None
+    for index, (start, length) in enumerate(spans):
+        end = start + length - 1
+        if position < start or position > end:
+            continue
+        score = min(position - start, end - position) + 0.01 * length
+        if best_score is None or score > best_score:
+            best_score, best_index = score, index
+    return span_index == best_index
+
+
+def convert_squad_examples(examples, tokenize_words, vocab, max_seq_length=384, doc_stride=128,
+                           max_query_length=64):
+    """Convert `SquadExample`s to `SquadFeature` windows.
+
+    Args:
+      examples: from `read_squad`.
+      tokenize_words: callable list[str] → list[list[int]] (e.g.
+        `WordpieceWordTokenizer`); all words are tokenized in one call.
+      vocab: the token of each id.
+      max_seq_length: window length with [CLS], two [SEP] and padding.
+      doc_stride: step between windows, in pieces.
+      max_query_length: the question is cut to this many pieces.
+
+    Returns:
+      A list of `SquadFeature`, grouped by example in order.
+
+    Raises:
+      TfnlpError: lengths that leave no room for the context, or doc_stride < 1.
+
+    Example:
+      >>> feats = convert_squad_examples(examples, tok, tok.vocab)  # doctest: +SKIP
+      >>> arrays = squad_features_to_arrays(feats)  # doctest: +SKIP
+    """
+    if doc_stride < 1:
+        raise TfnlpError(f"doc_stride must be at least 1, got {doc_stride}")
+    if max_query_length < 1:
+        raise TfnlpError(f"max_query_length must be at least 1, got {max_query_length}")
+    ids = special_ids(vocab)
+    words = set()
+    for ex in examples:
+        words.update(ex.question_text.split())
+        words.update(ex.doc_tokens)
+        words.update(ex.orig_answer_text.split())
+    words = sorted(words)
+    pieces_of = dict(zip(words, tokenize_words(words)))
+
+    def pieces(text_words):
+        return [p for w in text_words for p in pieces_of[w]]
+
+    features = []
+    for example_index, ex in enumerate(examples):
+        query = pieces(ex.question_text.split())[:max_query_length]
+        tok_to_orig, orig_to_tok, doc = [], [], []
+        for i, word in enumerate(ex.doc_tokens):
+            orig_to_tok.append(len(doc))
+            for piece in pieces_of[word]:
+                tok_to_orig.append(i)
+                doc.append(piece)
+        tok_start = tok_end = None
+        if ex.is_impossible:
+            tok_start = tok_end = -1
+        elif ex.start_position is not None:
+            tok_start = orig_to_tok[ex.start_position]
+            if ex.end_position < len(ex.doc_tokens) - 1:
+                tok_end = orig_to_tok[ex.end_position + 1] - 1
+            else:
+                tok_end = len(doc) - 1
+            tok_start, tok_end = improve_answer_span(
+                doc, tok_start, tok_end, pieces(ex.orig_answer_text.split()))
+        max_tokens_for_doc = max_seq_length - len(query) - 3
+        if max_tokens_for_doc < 1:
+            raise TfnlpError(
+                f"question {ex.qas_id!r}: max_seq_length {max_seq_length} leaves no room for the "
+                f"context after its {len(query)}-piece question and 3 special tokens; raise "
+                f"max_seq_length or lower max_query_length"
+            )
+        spans = doc_spans(len(doc), max_tokens_for_doc, doc_stride)
+        for span_index, (start, length) in enumerate(spans):
+            token_ids = [ids["cls"]] + query + [ids["sep"]]
+            segment_ids = [0] * len(token_ids)
+            token_to_orig, max_context = {}, {}
+            for i in range(length):
+                split_index = start + i
+                token_to_orig[len(token_ids)] = tok_to_orig[split_index]
+                max_context[len(token_ids)] = is_max_context(spans, span_index, split_index)
+                token_ids.append(doc[split_index])
+                segment_ids.append(1)
+            token_ids.append(ids["sep"])
+            segment_ids.append(1)
+            n = len(token_ids)
+            pad = max_seq_length - n
+            start_position = end_position = 0
+            if tok_start is not None and not ex.is_impossible:
+                doc_end = start + length - 1
+                if start <= tok_start and tok_end <= doc_end:
+                    offset = len(query) + 2
+                    start_position = tok_start - start + offset
+                    end_position = tok_end - start + offset
+            features.append(SquadFeature(
+                example_index=example_index,
+                doc_span_index=span_index,
+                tokens=[vocab[i] for i in token_ids],
+                token_to_orig_map=token_to_orig,
+                token_is_max_context=max_context,
+                token_ids=token_ids + [ids["pad"]] * pad,
+                segment_ids=segment_ids + [0] * pad,
+                padding_mask=[1] * n + [0] * pad,
+                start_position=start_position,
+                end_position=end_position,
+                is_impossible=ex.is_impossible,
+            ))
+    return features
+
+
+def squad_features_to_arrays(features):
+    """Stack features into model inputs and span labels.
+
+    Args:
+      features: `SquadFeature`s.
+
+    Returns:
+      Dict: `token_ids, segment_ids, padding_mask` int32 `[N, max_seq_length]`;
+      `start_positions, end_positions` int32 `[N]`.
+
+    Example:
+      >>> squad_features_to_arrays(feats)["token_ids"].shape  # doctest: +SKIP
+      (12, 384)
+    """
+    def stack(name):
+        return np.asarray([getattr(f, name) for f in features], dtype=np.int32)
+
+    return {
+        "token_ids": stack("token_ids"),
+        "segment_ids": stack("segment_ids"),
+        "padding_mask": stack("padding_mask"),
+        "start_positions": stack("start_position"),
+        "end_positions": stack("end_position"),
+    }
