@@ -77,8 +77,8 @@ def best_indexes(logits, n_best_size):
       >>> best_indexes([0.1, 3.0, 2.0], 2)
       [1, 2]
     """
-    order = sorted(enumerate(logits), key=lambda x: x[1], reverse=True)
-    return [i for i, _ in order[:n_best_size]]
+    order = np.argsort(-np.asarray(logits, dtype=np.float64), kind="stable")
+    return order[:n_best_size].tolist()
 
 
 def _softmax(scores):
@@ -163,14 +163,13 @@ def decode_squad_predictions(examples, features, start_logits, end_logits, lower
                     score_null = null
                     null_index, null_start, null_end = feature_index, s_logits[0], e_logits[0]
             n_tokens = len(feature.tokens)
-            for s in best_indexes(s_logits, n_best_size):
-                for e in best_indexes(e_logits, n_best_size):
-                    if s >= n_tokens or e >= n_tokens:
-                        continue
-                    if s not in feature.token_to_orig_map or e not in feature.token_to_orig_map:
-                        continue
-                    if not feature.token_is_max_context.get(s, False):
-                        continue
+            orig_map, max_context = feature.token_to_orig_map, feature.token_is_max_context
+            starts = [s for s in best_indexes(s_logits, n_best_size)
+                      if s < n_tokens and s in orig_map and max_context.get(s, False)]
+            ends = [e for e in best_indexes(e_logits, n_best_size)
+                    if e < n_tokens and e in orig_map]
+            for s in starts:
+                for e in ends:
                     if e < s or e - s + 1 > max_answer_length:
                         continue
                     prelim.append((feature_index, s, e, s_logits[s], e_logits[e]))

@@ -128,6 +128,19 @@ def is_max_context(spans, span_index, position):
     return span_index == best_index
 
 
+def _max_context_spans(spans, num_pieces):
+    """For each piece, the window `is_max_context` picks (same rule, one pass)."""
+    best_score = [None] * num_pieces
+    best_index = [-1] * num_pieces
+    for index, (start, length) in enumerate(spans):
+        end = start + length - 1
+        for position in range(start, end + 1):
+            score = min(position - start, end - position) + 0.01 * length
+            if best_score[position] is None or score > best_score[position]:
+                best_score[position], best_index[position] = score, index
+    return best_index
+
+
 def convert_squad_examples(examples, tokenize_words, vocab, max_seq_length=384, doc_stride=128,
                            max_query_length=64):
     """Convert `SquadExample`s to `SquadFeature` windows.
@@ -195,6 +208,7 @@ def convert_squad_examples(examples, tokenize_words, vocab, max_seq_length=384, 
                 f"max_seq_length or lower max_query_length"
             )
         spans = doc_spans(len(doc), max_tokens_for_doc, doc_stride)
+        best_span = _max_context_spans(spans, len(doc))
         for span_index, (start, length) in enumerate(spans):
             token_ids = [ids["cls"]] + query + [ids["sep"]]
             segment_ids = [0] * len(token_ids)
@@ -202,7 +216,7 @@ def convert_squad_examples(examples, tokenize_words, vocab, max_seq_length=384, 
             for i in range(length):
                 split_index = start + i
                 token_to_orig[len(token_ids)] = tok_to_orig[split_index]
-                max_context[len(token_ids)] = is_max_context(spans, span_index, split_index)
+                max_context[len(token_ids)] = best_span[split_index] == span_index
                 token_ids.append(doc[split_index])
                 segment_ids.append(1)
             token_ids.append(ids["sep"])
