@@ -110,11 +110,14 @@ class WordpieceWordTokenizer:
             import tensorflow_text as tf_text
 
             self._tf = tf
+            # Normalisation is done by `normalize_text`, as in BertPreprocessor:
+            # tf-text's own lower-casing applies NFKC and disagrees with
+            # released BERT vocabs on characters like "™" and "½".
             self._tokenizer = tf_text.FastBertTokenizer(
                 vocab=self.vocab,
                 token_out_type=tf.int64,
                 unknown_token="[UNK]",
-                lower_case_nfd_strip_accents=self.lower_case,
+                lower_case_nfd_strip_accents=False,
             )
         return self._tokenizer
 
@@ -125,7 +128,10 @@ class WordpieceWordTokenizer:
             tokenizer = self._tf_tokenizer()
             for start in range(0, len(todo), self.batch_size):
                 chunk = todo[start:start + self.batch_size]
-                ids = tokenizer.tokenize(self._tf.constant(chunk)).to_list()
+                from tfnlp.text.normalization import normalize_text
+
+                normalized = normalize_text(self._tf.constant(chunk), self.lower_case)
+                ids = tokenizer.tokenize(normalized).to_list()
                 for word, pieces in zip(chunk, ids):
                     self._cache[word] = [int(i) for i in pieces]
         return [list(self._cache[w]) for w in words]
