@@ -6,12 +6,8 @@ import pytest
 from tfnlp.errors import TfnlpError
 from tfnlp.hub.hf_config import read_do_lower_case
 from tfnlp.hub.hf_weights import split_checkpoint
-from tfnlp.hub.import_hf import (
-    build_hf_pretrainer,
-    load_hf_bert,
-    load_keras_model_dir,
-    save_keras_model_dir,
-)
+from tfnlp.hub.import_hf import build_hf_pretrainer, load_hf_bert
+from tfnlp.hub.keras_model_dir import load_keras_model_dir, save_keras_model_dir
 
 from hf_checkpoints import make_tiny_checkpoint, random_batch, write_json
 

