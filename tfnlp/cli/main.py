@@ -1,0 +1,127 @@
+"""The `tfnlp` command: `tfnlp <command> --flag=value ...`.
+
+Each command lives in its own module under `tfnlp/cli/` and is listed in
+`COMMANDS` (name -> module). A command module provides:
+
+- `SUMMARY`: one line for `tfnlp --help`;
+- `define_flags(flag_values)`: defines its absl flags on `flag_values`;
+- `run(flags)`: does the work; returns an exit code (0) and prints its
+  result (the last stdout line is JSON, for scripts).
+
+Adding a command = adding a module and one line to `COMMANDS`; commands
+whose module is not present yet are left out of the help.
+
+Errors: a `TfnlpError` (bad input) or a flag error prints one line,
+`tfnlp <command>: error: <message>`, on stderr and exits with code 2.
+
+Example:
+
+    tfnlp vocab --input=corpus.txt --vocab_size=8000 --output=vocab.txt
+    tfnlp pretrain --input=corpus.txt --vocab=vocab.txt --steps=1000 --model_dir=run
+    tfnlp export --model_dir=run --output=hub --with_mlm
+    tfnlp pretrain --help
+"""
+
+import importlib
+import importlib.util
+import os
+import sys
+
+# Before TensorFlow is imported anywhere: quiet C++ logs, Keras on TF.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from absl import flags  # noqa: E402
+
+from tfnlp.errors import TfnlpError  # noqa: E402
+
+COMMANDS = {
+    "vocab": "tfnlp.cli.vocab_command",
+    "pretrain": "tfnlp.cli.pretrain_command",
+    "export": "tfnlp.cli.export_command",
+    "import_checkpoint": "tfnlp.cli.import_checkpoint_command",
+    "quickstart": "tfnlp.cli.quickstart_command",
+    "finetune": "tfnlp.cli.finetune_command",
+    "evaluate": "tfnlp.cli.evaluate_command",
+    "predict": "tfnlp.cli.predict_command",
+}
+EXIT_USAGE = 2
+
+
+def available_commands():
+    """Returns the `COMMANDS` entries whose module exists, in order.
+
+    Returns:
+        dict of command name -> module name.
+    """
+    return {name: module for name, module in COMMANDS.items()
+            if importlib.util.find_spec(module) is not None}
+
+
+def _usage():
+    lines = ["usage: tfnlp <command> [--flag=value ...]", "", "commands:"]
+    for name, module_name in available_commands().items():
+        module = importlib.import_module(module_name)
+        lines.append(f"  {name:<18} {getattr(module, 'SUMMARY', '')}")
+    lines.append("")
+    lines.append("`tfnlp <command> --help` lists the command's flags.")
+    return "\n".join(lines)
+
+
+def _error(command, message):
+    message = " ".join(str(message).split())  # one line
+    print(f"tfnlp {command}: error: {message}", file=sys.stderr, flush=True)
+    return EXIT_USAGE
+
+
+def main(argv=None):
+    """Runs one `tfnlp` command line.
+
+    Args:
+        argv: list of str, like `sys.argv` (program name first).
+
+    Returns:
+        int exit code: 0 on success, 2 for bad input or usage.
+
+    Example:
+
+    >>> main(["tfnlp", "vocab", "--help"])   # doctest: +SKIP
+    0
+    """
+    argv = list(sys.argv if argv is None else argv)
+    args = argv[1:]
+    if not args or args[0] in ("-h", "--help", "help", "--helpfull"):
+        print(_usage())
+        return 0 if args else EXIT_USAGE
+    name = args[0]
+    commands = available_commands()
+    if name not in commands:
+        return _error(name, f"unknown command; choose one of: {', '.join(commands)}")
+    module = importlib.import_module(commands[name])
+    flag_values = flags.FlagValues()
+    module.define_flags(flag_values)
+    if any(a in ("-h", "--help", "--helpshort", "--helpfull") for a in args[1:]):
+        print(f"usage: tfnlp {name} [--flag=value ...]\n\n{module.SUMMARY}\n")
+        print(flag_values.get_help())
+        return 0
+    try:
+        extra = flag_values([f"tfnlp {name}"] + args[1:])
+    except flags.Error as error:
+        return _error(name, error)
+    if len(extra) > 1:
+        return _error(name, f"unexpected arguments {extra[1:]}; flags are --name=value")
+    try:
+        return int(module.run(flag_values) or 0)
+    except TfnlpError as error:
+        return _error(name, error)
+    except KeyboardInterrupt:
+        return _error(name, "interrupted")
+
+
+def run():
+    """Console entry point (`tfnlp` in setup.py): exits with `main`'s code."""
+    sys.exit(main(sys.argv))
+
+
+if __name__ == "__main__":
+    run()

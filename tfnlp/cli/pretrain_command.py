@@ -1,0 +1,79 @@
+"""`tfnlp pretrain`: pretrain (or resume) a BERT encoder on raw text.
+
+Example:
+
+    tfnlp pretrain --input=corpus.txt --vocab=vocab.txt --preset=bert_tiny \
+        --objective=mlm_nsp --seq_length=128 --batch_size=32 --steps=10000 \
+        --model_dir=run
+
+Rerunning with the same `--model_dir` resumes from the latest checkpoint.
+The last stdout line is the result as JSON (`step`, `loss`, `mlm_accuracy`,
+`nsp_accuracy`, `heldout_mlm_accuracy`, `unigram_baseline_accuracy`, ...).
+"""
+
+import json
+import warnings
+
+from tfnlp.cli.flag_utils import dataclass_from_flags, define_dataclass_flags
+from tfnlp.pretraining.run_config import PretrainConfig
+
+SUMMARY = "pretrain (or resume) a BERT encoder with MLM (+NSP) on raw text"
+
+HELP = {
+    "model_dir": "Run folder: config.json, vocab.txt, checkpoints/, logs/ (TensorBoard), "
+                 "keras/, results.json. Rerun on it to resume.",
+    "vocab": "WordPiece vocab file (from `tfnlp vocab`); needs [PAD] [UNK] [CLS] [SEP] [MASK].",
+    "input": "Corpus: comma-separated files/globs (one sentence per line, blank line "
+             "between documents) or 'wordnet' (the embedded WordNet 3.0 corpus).",
+    "steps": "Total training steps; a resumed run continues up to this step.",
+    "preset": "Architecture: bert_tiny, bert_mini, bert_small, bert_medium, bert_base, "
+              "bert_large, or custom (give --num_layers --hidden_dim --num_heads).",
+    "num_layers": "Override the preset's number of Transformer layers.",
+    "hidden_dim": "Override the preset's hidden size.",
+    "num_heads": "Override the preset's attention heads (must divide hidden_dim).",
+    "intermediate_dim": "Override the feed-forward size (default 4 * hidden_dim).",
+    "max_sequence_length": "Override the number of learned positions (presets: 512).",
+    "dropout": "Override the dropout rate (presets: 0.1).",
+    "objective": "mlm_nsp (BERT: masked LM + next-sentence prediction) or mlm.",
+    "lower_case": "Lower-case and strip accents (uncased vocab); false for cased.",
+    "seq_length": "Packed sequence length (at most the model's positions).",
+    "batch_size": "Global batch size.",
+    "max_predictions_per_seq": "Masked positions per sequence (default ceil(0.15 * seq_length)).",
+    "whole_word_masking": "Mask all WordPieces of a word together.",
+    "optimizer": "adamw (BERT) or lamb.",
+    "learning_rate": "Peak learning rate (default by width: 1e-3 up to hidden 256, "
+                     "5e-4 up to 512, else 1e-4).",
+    "warmup_steps": "Linear warmup steps (default 10% of --steps, at most 10000).",
+    "weight_decay": "Decoupled weight decay (not on LayerNorm/bias).",
+    "checkpoint_every": "Save a checkpoint every so many steps (and at the end).",
+    "keep_checkpoints": "How many recent checkpoints to keep.",
+    "log_every": "Progress line and TensorBoard point every so many steps.",
+    "strategy": "Distribution: auto, cpu, gpu, mirrored, tpu, multi_worker.",
+    "seed": "Seed of the data pipeline (shuffling, masks) and initial weights.",
+    "heldout_percent": "Percent of documents held out for the final evaluation.",
+    "eval_batches": "Held-out batches evaluated at the end.",
+}
+INTERNAL_FIELDS = ("vocab_sha256",)
+
+
+def define_flags(flag_values):
+    """Defines the pretrain flags (one per `PretrainConfig` field)."""
+    define_dataclass_flags(flag_values, PretrainConfig, HELP, skip=INTERNAL_FIELDS)
+
+
+def config_from_flags(flag_values):
+    """Returns the `PretrainConfig` the parsed flags describe."""
+    return dataclass_from_flags(flag_values, PretrainConfig,
+                                required=("model_dir", "vocab"), skip=INTERNAL_FIELDS)
+
+
+def run(flag_values):
+    """Runs `tfnlp.pretraining.pretrain` and prints its result as one JSON line."""
+    config = config_from_flags(flag_values)
+    config.validate()  # fail fast, before TensorFlow is imported
+    warnings.filterwarnings("ignore", message=".*`shuffle=True` was passed.*")
+    from tfnlp.pretraining.trainer import pretrain
+
+    result = pretrain(config)
+    print(json.dumps(result), flush=True)
+    return 0
