@@ -12,7 +12,8 @@ Layout of a run directory `DIR`:
 
 Example:
 
->>> config, changes = prepare_run_dir(config)   # doctest: +SKIP
+>>> changes = check_run_dir(config)   # doctest: +SKIP
+>>> write_run_dir(config)              # doctest: +SKIP
 """
 
 import os
@@ -66,20 +67,15 @@ def check_vocab(path):
     return load_vocab(path)
 
 
-def prepare_run_dir(config):
-    """Validates a config against its run directory and writes config + vocab there.
-
-    A new directory gets `config.json` and a copy of the vocab. A directory
-    with a `config.json` is a run to resume: the new config must keep the
-    model's settings (see `PretrainConfig.check_resumable`) and the vocab
-    must be the same file content.
+def check_run_dir(config):
+    """Validates a config, its vocab, and its compatibility with a saved run; writes nothing.
 
     Args:
         config: a `PretrainConfig` (its `vocab_sha256` is filled in).
 
     Returns:
-        (config, changes): the config as saved and a list of str describing
-        allowed changes from the saved run (empty for a new run).
+        list of str describing allowed changes from the saved run (empty for
+        a new run).
 
     Raises:
         TfnlpError: bad settings, a bad vocab, or an incompatible saved run.
@@ -90,18 +86,28 @@ def prepare_run_dir(config):
     model_dir = config.model_dir
     if os.path.exists(model_dir) and not os.path.isdir(model_dir):
         raise TfnlpError(f"--model_dir={model_dir} exists and is not a folder")
-    changes = []
     if os.path.isfile(os.path.join(model_dir, CONFIG_FILE)):
-        saved = PretrainConfig.load(model_dir)
-        changes = config.check_resumable(saved)
+        return config.check_resumable(PretrainConfig.load(model_dir))
+    return []
+
+
+def write_run_dir(config):
+    """Creates the run directory and writes `config.json` and a copy of the vocab.
+
+    Args:
+        config: a `PretrainConfig` checked by `check_run_dir`.
+
+    Returns:
+        str, the path of the vocab copy (`model_dir/vocab.txt`).
+    """
     try:
-        os.makedirs(model_dir, exist_ok=True)
+        os.makedirs(config.model_dir, exist_ok=True)
     except OSError as error:
-        raise TfnlpError(f"cannot create --model_dir={model_dir}: {error}") from None
-    vocab_copy = os.path.join(model_dir, VOCAB_FILE)
+        raise TfnlpError(f"cannot create --model_dir={config.model_dir}: {error}") from None
+    vocab_copy = os.path.join(config.model_dir, VOCAB_FILE)
     if os.path.abspath(config.vocab) != os.path.abspath(vocab_copy):
         tmp = vocab_copy + ".tmp"
         shutil.copyfile(config.vocab, tmp)
         os.replace(tmp, vocab_copy)
     config.save()
-    return config, changes
+    return vocab_copy

@@ -1,9 +1,10 @@
 """`pretrain(config)`: BERT pretraining with checkpoints, resume, TensorBoard and a held-out check.
 
-The run: validate everything up front (settings, vocab, corpus) -> prepare
-the run directory (config + vocab copy; a rerun must keep the model's
-settings) -> resolve the distribution strategy -> build the train and
-held-out datasets (`tfnlp.text.pretraining_data`) -> build `BertEncoder` +
+The run: validate everything up front (settings, vocab, a saved run's
+settings) -> build the train and held-out datasets
+(`tfnlp.text.pretraining_data`; corpus errors surface here) -> write the
+run directory (config + vocab copy) -> resolve the distribution strategy
+-> build `BertEncoder` +
 `BertPretrainer` + optimizer under the strategy scope -> restore the latest
 checkpoint (if any) -> `model.fit` up to `config.steps`, checkpointing every
 `checkpoint_every` steps -> evaluate on held-out documents against the
@@ -32,7 +33,7 @@ from tfnlp.errors import TfnlpError
 from tfnlp.pretraining.callbacks import PretrainingCallback, print_log, write_scalar
 from tfnlp.pretraining.checkpointing import TrainingCheckpoint, checkpoint_directory
 from tfnlp.pretraining.run_config import VOCAB_FILE, atomic_write_text
-from tfnlp.pretraining.run_dir import prepare_run_dir, resolve_input
+from tfnlp.pretraining.run_dir import check_run_dir, resolve_input, write_run_dir
 
 RESULTS_FILE = "results.json"
 KERAS_SUBDIR = "keras"
@@ -170,13 +171,14 @@ def pretrain(config, log=print_log):
     from tfnlp.pretraining.builder import build_pretrainer
     from tfnlp.text.vocab import load_vocab
 
-    config, changes = prepare_run_dir(config)
+    changes = check_run_dir(config)
+    corpus = resolve_input(config.input)
+    # Reads, checks and tokenizes the corpus before the run dir is touched.
+    train_ds, heldout_ds = build_datasets(config, corpus, config.vocab)
+    vocab_path = write_run_dir(config)
     for change in changes:
         log(f"resuming with a changed setting: {change}")
-    vocab_path = os.path.join(config.model_dir, VOCAB_FILE)
     vocab_size = len(load_vocab(vocab_path))
-    corpus = resolve_input(config.input)
-    train_ds, heldout_ds = build_datasets(config, corpus, vocab_path)
 
     strategy = resolve_strategy(config.strategy)
     with strategy.scope():
