@@ -36,7 +36,8 @@ import tensorflow as tf
 from tfnlp.errors import TfnlpError
 from tfnlp.hub.atomic import atomic_write_dir, check_output_dir
 from tfnlp.hub.interface import (HUB_INPUT_NAMES, encoder_input_spec,
-                                 flatten_encoder_outputs, to_keras_inputs)
+                                 flatten_encoder_outputs, tf_variables,
+                                 to_keras_inputs)
 from tfnlp.text.vocab import load_vocab
 
 
@@ -51,17 +52,11 @@ def _hub_outputs(encoder_outputs):
 
 def _attach_variable_lists(module, keras_objects):
     """Sets `variables`, `trainable_variables`, `regularization_losses`."""
-    variables, trainable, seen = [], [], set()
-    for obj in keras_objects:
-        for v in obj.variables:
-            if id(v) in seen:  # e.g. the tied token embedding of an MLM head
-                continue
-            seen.add(id(v))
-            variables.append(v)
-            if v.trainable:
-                trainable.append(v)
+    variables = tf_variables(v for obj in keras_objects for v in obj.variables)
     module.variables = variables
-    module.trainable_variables = trainable
+    trainable = {id(v) for v in tf_variables(
+        v for obj in keras_objects for v in obj.trainable_variables)}
+    module.trainable_variables = [v for v in variables if id(v) in trainable]
     # Callables returning scalars; tfnlp encoders carry no weight penalties
     # (weight decay lives in the optimizer).
     module.regularization_losses = []

@@ -1,0 +1,242 @@
+"""Export a fine-tuned model (preprocess + encoder + task head) for serving.
+
+The SavedModel has two signatures:
+
+- `serving_default`: string `text` (and `text_b` for sentence-pair models)
+  `[batch]` -> the head's outputs. Tokenizes in-graph, so it needs tf-text
+  ops (a server must link tensorflow_text's kernels).
+- `serve_ids`: int32 `[batch, seq]` `input_word_ids`, `input_mask`,
+  `input_type_ids` -> the head's outputs. Its graph holds only core TF ops,
+  `signature_op_types` and `non_core_op_types` check that.
+
+A loader imports the whole graph, every signature's functions included, so
+the two-signature SavedModel still needs tf-text ops to *load* (measured:
+`tf.compat.v1.saved_model.loader.load`, the TF Serving path, fails with "Op
+type not registered 'NormalizeUTF8'" without tensorflow_text). For a stock
+TF Serving binary pass `ids_only_dir`: a second SavedModel with only the ids
+signature (as `serving_default` and `serve_ids`) and no tf-text op anywhere.
+
+The head is any Keras 3 layer/model mapping the encoder's output dict
+(`sequence_output`, `pooled_output`, `encoder_outputs`) to a dict of named
+tensors (a single tensor is returned as `{"outputs": tensor}`), so
+classification, tagging and span heads plug in unchanged.
+
+Example:
+
+>>> head = ClassificationHead(num_classes=2)                     # doctest: +SKIP
+>>> export_serving_model("vocab.txt", encoder, head, "/tmp/serve",  # doctest: +SKIP
+...                      do_lower_case=True, seq_length=128)
+"""
+
+import os
+
+import tensorflow as tf
+
+from tfnlp.errors import TfnlpError
+from tfnlp.hub.atomic import atomic_write_dir, check_output_dir
+from tfnlp.hub.interface import (HUB_INPUT_NAMES, encoder_input_spec, tf_variables,
+                                 to_keras_inputs)
+from tfnlp.text.bert_preprocessor import BertPreprocessor
+
+SERVE_IDS = "serve_ids"
+
+
+def _as_output_dict(result):
+    if isinstance(result, dict):
+        return dict(result)
+    if isinstance(result, (list, tuple)):
+        raise TfnlpError("the head must return a tensor or a dict of named "
+                         f"tensors, got a {type(result).__name__}")
+    return {"outputs": result}
+
+
+def _preprocessor(preprocess, do_lower_case, seq_length):
+    if isinstance(preprocess, BertPreprocessor):
+        if seq_length is not None and seq_length != preprocess.seq_length:
+            raise TfnlpError(f"seq_length={seq_length} differs from the "
+                             f"preprocessor's {preprocess.seq_length}")
+        return preprocess
+    if isinstance(preprocess, (str, os.PathLike)):
+        if do_lower_case is None:
+            raise TfnlpError("pass do_lower_case when preprocess is a vocab file")
+        return BertPreprocessor(os.fspath(preprocess), lower_case=do_lower_case,
+                                seq_length=seq_length or 128)
+    raise TfnlpError("preprocess must be a BertPreprocessor or a vocab file "
+                     f"path, got {type(preprocess).__name__}")
+
+
+def build_serving_module(preprocess, encoder, head, do_lower_case=None,
+                         seq_length=None, text_pairs=False):
+    """Builds (without saving) the object `export_serving_model` saves.
+
+    Args: as `export_serving_model`.
+
+    Returns:
+        `(module, signatures)`: a `tf.train.Checkpoint` and the dict of
+        signature concrete functions.
+    """
+    preprocessor = _preprocessor(preprocess, do_lower_case, seq_length)
+    if hasattr(encoder, "check_sequence_length"):
+        encoder.check_sequence_length(preprocessor.seq_length)
+
+    def predict(hub_inputs):
+        features = encoder(to_keras_inputs(hub_inputs), training=False)
+        return _as_output_dict(head(features, training=False))
+
+    spec = encoder_input_spec()
+
+    @tf.function(input_signature=[spec[name] for name in HUB_INPUT_NAMES])
+    def serve_ids(input_word_ids, input_mask, input_type_ids):
+        return predict({"input_word_ids": input_word_ids, "input_mask": input_mask,
+                        "input_type_ids": input_type_ids})
+
+    text_spec = tf.TensorSpec([None], tf.string, name="text")
+    if text_pairs:
+        @tf.function(input_signature=[text_spec,
+                                      tf.TensorSpec([None], tf.string, name="text_b")])
+        def serve_text(text, text_b):
+            packed = preprocessor([text, text_b])
+            return predict({"input_word_ids": packed["token_ids"],
+                            "input_mask": packed["padding_mask"],
+                            "input_type_ids": packed["segment_ids"]})
+    else:
+        @tf.function(input_signature=[text_spec])
+        def serve_text(text):
+            packed = preprocessor(text)
+            return predict({"input_word_ids": packed["token_ids"],
+                            "input_mask": packed["padding_mask"],
+                            "input_type_ids": packed["segment_ids"]})
+
+    # Trace first: a head that is not built yet creates its variables here.
+    signatures = {"serving_default": serve_text.get_concrete_function(),
+                  SERVE_IDS: serve_ids.get_concrete_function()}
+    module = tf.train.Checkpoint()
+    variables = tf_variables(v for obj in (encoder, head) for v in obj.variables)
+    module.variables = variables
+    module.serve_ids = serve_ids
+    module.serve_text = serve_text
+    if isinstance(preprocess, (str, os.PathLike)):
+        module.vocab_file = tf.saved_model.Asset(os.fspath(preprocess))
+    return module, signatures
+
+
+def export_serving_model(preprocess, encoder, head, output_dir, do_lower_case=None,
+                         seq_length=None, text_pairs=False, ids_only_dir=None):
+    """Writes a serving SavedModel: strings or ids in, task outputs out.
+
+    Args:
+        preprocess: a `tfnlp.text.BertPreprocessor`, or a vocab file path
+            (then pass `do_lower_case`; the vocab is copied in as an asset).
+        encoder: a Keras encoder taking `token_ids`, `segment_ids`,
+            `padding_mask` (e.g. `tfnlp.models.BertEncoder`).
+        head: Keras 3 layer/model: encoder output dict -> dict of named
+            tensors (or one tensor, served as `outputs`).
+        output_dir: target directory (new, empty, or an earlier SavedModel);
+            written atomically.
+        do_lower_case: bool, needed when `preprocess` is a vocab path.
+        seq_length: packed length for `serving_default` (default: the
+            preprocessor's, or 128).
+        text_pairs: if True `serving_default` takes `text` and `text_b`.
+        ids_only_dir: optional second target: a SavedModel with only the
+            ids signature, loadable without tensorflow_text (stock TF
+            Serving).
+
+    Returns:
+        The absolute path of the SavedModel (of `output_dir`).
+
+    Example:
+    >>> path = export_serving_model(pre, encoder, head, "serve/1")  # doctest: +SKIP
+    >>> tf.saved_model.load(path).signatures["serve_ids"](          # doctest: +SKIP
+    ...     input_word_ids=ids, input_mask=mask, input_type_ids=types)
+    """
+    check_output_dir(output_dir)
+    if ids_only_dir is not None:
+        check_output_dir(ids_only_dir)
+    module, signatures = build_serving_module(
+        preprocess, encoder, head, do_lower_case, seq_length, text_pairs)
+    path = atomic_write_dir(
+        output_dir, lambda tmp: tf.saved_model.save(module, tmp, signatures=signatures))
+    if ids_only_dir is not None:
+        ids_module = tf.train.Checkpoint()
+        ids_module.variables = module.variables
+        ids_module.serve_ids = module.serve_ids
+        ids_fn = signatures[SERVE_IDS]
+        atomic_write_dir(ids_only_dir, lambda tmp: tf.saved_model.save(
+            ids_module, tmp,
+            signatures={"serving_default": ids_fn, SERVE_IDS: ids_fn}))
+    return path
+
+
+def signature_op_types(saved_model_dir, signature, tag="serve"):
+    """All op types a signature's graph can run, nested functions included.
+
+    Reads `saved_model.pb` only (no ops are loaded, so tf-text is not needed).
+
+    Args:
+        saved_model_dir: SavedModel directory.
+        signature: signature name, e.g. "serve_ids".
+        tag: MetaGraph tag.
+
+    Returns:
+        set of op type names.
+    """
+    from tensorflow.core.protobuf import saved_model_pb2  # proto, no ops
+
+    sm = saved_model_pb2.SavedModel()
+    with open(os.path.join(saved_model_dir, "saved_model.pb"), "rb") as f:
+        sm.ParseFromString(f.read())
+    metas = [m for m in sm.meta_graphs if tag in m.meta_info_def.tags]
+    if not metas:
+        raise TfnlpError(f"{saved_model_dir}: no MetaGraph tagged {tag!r}")
+    meta = metas[0]
+    if signature not in meta.signature_def:
+        raise TfnlpError(f"{saved_model_dir}: no signature {signature!r} "
+                         f"(has {sorted(meta.signature_def)})")
+    graph = meta.graph_def
+    library = {fn.signature.name: fn for fn in graph.library.function}
+    nodes = {n.name: n for n in graph.node}
+    ops, seen_fns = set(), set()
+
+    def visit_node(node, stack):
+        if node.op in library:  # a function called by name
+            stack.append(node.op)
+        else:
+            ops.add(node.op)
+        for attr in node.attr.values():
+            names = [attr.func.name] if attr.func.name else []
+            names += [f.name for f in attr.list.func]
+            stack.extend(n for n in names if n)
+
+    stack, pending = [], []
+    for tensor in meta.signature_def[signature].outputs.values():
+        pending.append(tensor.name.split(":")[0])
+    visited = set()
+    while pending:  # graph nodes feeding the outputs
+        name = pending.pop().lstrip("^")
+        if name in visited or name not in nodes:
+            continue
+        visited.add(name)
+        node = nodes[name]
+        visit_node(node, stack)
+        pending.extend(i.split(":")[0] for i in node.input)
+    while stack:  # functions they call, transitively
+        fn_name = stack.pop()
+        if fn_name in seen_fns or fn_name not in library:
+            continue
+        seen_fns.add(fn_name)
+        for node in library[fn_name].node_def:
+            visit_node(node, stack)
+    return ops
+
+
+def non_core_op_types(op_types):
+    """The op types that core TensorFlow does not define (e.g. tf-text ops).
+
+    Args:
+        op_types: iterable of op type names.
+
+    Returns:
+        sorted list of the names missing from `tf.raw_ops`.
+    """
+    core = set(dir(tf.raw_ops))
+    return sorted(op for op in set(op_types) if op not in core)
