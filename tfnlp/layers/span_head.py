@@ -45,6 +45,9 @@ class SpanHead(keras.layers.Layer):
         super().__init__(**kwargs)
         self.initializer_range = float(initializer_range)
         self.dropout = float(dropout)
+        # Takes a masked input (e.g. from a masked LSTM) quietly; the mask is
+        # applied to the logits via `padding_mask`, not propagated.
+        self.supports_masking = True
         self.dropout_layer = keras.layers.Dropout(
             self.dropout, dtype=self.dtype_policy, name="dropout")
         self.dense = keras.layers.Dense(
@@ -68,6 +71,9 @@ class SpanHead(keras.layers.Layer):
             start_logits = ops.where(keep, start_logits, fill)
             end_logits = ops.where(keep, end_logits, fill)
         return {"start_logits": start_logits, "end_logits": end_logits}
+
+    def compute_mask(self, sequence_output, previous_mask=None):
+        return None
 
     def compute_output_spec(self, sequence_output, padding_mask=None, training=None):
         shape = tuple(sequence_output.shape[:-1])

@@ -30,6 +30,9 @@ class TokenClassificationHead(keras.layers.Layer):
         self.num_classes = int(num_classes)
         self.dropout = float(dropout)
         self.initializer_range = float(initializer_range)
+        # A padding mask on the input (e.g. from a masked LSTM) carries over
+        # to the per-position logits.
+        self.supports_masking = True
         self.dropout_layer = keras.layers.Dropout(
             self.dropout, dtype=self.dtype_policy, name="dropout")
         self.dense = keras.layers.Dense(

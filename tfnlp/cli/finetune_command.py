@@ -1,0 +1,70 @@
+"""`tfnlp finetune`: fine-tune an encoder on classification, NER or SQuAD.
+
+Example:
+
+    tfnlp finetune --encoder=hub/encoder --task=classification \\
+        --train=train.jsonl --eval=dev.jsonl --output=out --schedule=ulmfit
+
+Progress goes to stderr; the last stdout line is JSON with the eval metrics,
+`train_loss`, `output` and `seconds`. See `tfnlp.tasks.runner` for the
+output folder.
+"""
+
+import json
+
+from absl import flags
+
+from tfnlp.errors import TfnlpError
+
+SUMMARY = "fine-tune an encoder (model dir or TF-Hub module) on classification, ner or squad"
+
+
+def define_flags(flag_values):
+    """Defines the finetune flags on `flag_values`."""
+    f = flag_values
+    flags.DEFINE_string("encoder", None, "tfnlp model dir (pretrain run, import output, "
+                        "keras/ dir) or TF-Hub BERT encoder module.", flag_values=f)
+    flags.DEFINE_enum("task", None, ["classification", "ner", "squad"],
+                      "Task: classification (JSONL text[/text_b]/label), ner (CoNLL), "
+                      "squad (SQuAD v1.1/v2.0 JSON).", flag_values=f)
+    flags.DEFINE_string("train", None, "Training file.", flag_values=f)
+    flags.DEFINE_string("eval", None, "Eval file (optional); metrics are printed and "
+                        "saved in OUT/task.json.", flag_values=f)
+    flags.DEFINE_string("output", None, "Output folder (replaced atomically at the end).",
+                        flag_values=f)
+    flags.DEFINE_enum("schedule", "linear", ["linear", "ulmfit"],
+                      "linear: AdamW, 10% warmup, linear decay. ulmfit: discriminative "
+                      "LRs (/2.6 per layer down), slanted triangular LR, gradual "
+                      "unfreezing.", flag_values=f)
+    flags.DEFINE_integer("epochs", 3, "Training epochs.", flag_values=f)
+    flags.DEFINE_integer("batch_size", 32, "Batch size.", flag_values=f)
+    flags.DEFINE_float("learning_rate", None, "Peak learning rate (default 5e-5; 1e-3 "
+                       "with --mode=feature).", flag_values=f)
+    flags.DEFINE_integer("seq_length", None, "Packed length (default 128; 384 for squad).",
+                         flag_values=f)
+    flags.DEFINE_enum("mode", "finetune", ["finetune", "feature"],
+                      "finetune: train the whole encoder. feature: frozen encoder, "
+                      "ELMo scalar mix of its layers + a small task network.", flag_values=f)
+    flags.DEFINE_enum("task_network", "bilstm", ["bilstm", "dense"],
+                      "Task network of --mode=feature.", flag_values=f)
+    flags.DEFINE_float("dropout", 0.1, "Dropout before the head.", flag_values=f)
+    flags.DEFINE_integer("seed", 0, "Random seed.", flag_values=f)
+    flags.DEFINE_integer("doc_stride", None, "squad: window stride in pieces "
+                         "(default seq_length // 3).", flag_values=f)
+    flags.DEFINE_integer("max_query_length", None, "squad: question pieces kept "
+                         "(default seq_length // 6).", flag_values=f)
+
+
+def run(flag_values):
+    """Runs the fine-tuning; prints one JSON line of results."""
+    for name in ("encoder", "task", "train", "output"):
+        if not flag_values[name].value:
+            raise TfnlpError(f"missing --{name}")
+    from tfnlp.tasks.runner import FinetuneConfig, finetune
+
+    names = ("encoder", "task", "train", "output", "eval", "schedule", "epochs",
+             "batch_size", "learning_rate", "seq_length", "mode", "task_network",
+             "dropout", "seed", "doc_stride", "max_query_length")
+    config = FinetuneConfig(**{n: flag_values[n].value for n in names})
+    print(json.dumps(finetune(config)), flush=True)
+    return 0

@@ -1,0 +1,158 @@
+"""Task models: an encoder plus a head, fine-tuned or feature-based.
+
+Two modes:
+
+* `"finetune"` (BERT): the whole encoder trains; the head reads the pooled
+  output (classification) or the top layer's sequence output (NER, SQuAD).
+* `"feature"` (ELMo): the encoder is frozen; a `ScalarMix` learns a
+  weighted sum of all its layers (`encoder_outputs`) and a small task
+  network (`"bilstm"` or `"dense"`) sits between the mix and the head.
+
+Every model takes the encoder's Keras-named inputs (`token_ids`,
+`segment_ids`, `padding_mask`, int32 `[batch, seq]`) and returns a dict:
+`{"logits": [batch, classes]}` (classification), `{"logits": [batch, seq,
+tags]}` (NER) or `{"start_logits", "end_logits"}` `[batch, seq]` (SQuAD,
+padding masked).
+
+Example:
+
+>>> source = resolve_encoder("/tmp/run")                        # doctest: +SKIP
+>>> model = build_task_model("classification", source, num_labels=3)  # doctest: +SKIP
+"""
+
+import keras
+from keras import ops
+
+from tfnlp.errors import TfnlpError
+from tfnlp.layers.classification_head import ClassificationHead
+from tfnlp.layers.scalar_mix import ScalarMix
+from tfnlp.layers.span_head import SpanHead
+from tfnlp.layers.token_classification_head import TokenClassificationHead
+from tfnlp.tasks.encoder_source import call_encoder
+
+TASKS = ("classification", "ner", "squad")
+MODES = ("finetune", "feature")
+TASK_NETWORKS = ("bilstm", "dense")
+INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
+
+
+def check_choice(name, value, choices):
+    """Raises `TfnlpError` unless `value` is one of `choices`.
+
+    Args:
+        name: the flag or argument name, for the message.
+        value: the given value.
+        choices: the allowed values.
+    """
+    if value not in choices:
+        raise TfnlpError(f"{name}={value!r}: use one of {', '.join(choices)}.")
+
+
+def output_names(task):
+    """The output keys of a task model.
+
+    Args:
+        task: one of `TASKS`.
+
+    Returns:
+        tuple of str.
+    """
+    check_choice("task", task, TASKS)
+    return ("start_logits", "end_logits") if task == "squad" else ("logits",)
+
+
+def _masked_mean(sequence, padding_mask):
+    mask = ops.cast(padding_mask, sequence.dtype)[..., None]
+    total = ops.sum(sequence * mask, axis=1)
+    return total / ops.maximum(ops.sum(mask, axis=1), ops.cast(1.0, sequence.dtype))
+
+
+def _feature_network(task, mixed, padding_mask, task_network, units, dropout):
+    """The small model between the scalar mix and the head (feature mode)."""
+    mixed = keras.layers.Dropout(dropout, name="mix_dropout")(mixed)
+    if task_network == "bilstm":
+        mask = ops.cast(padding_mask, "bool")
+        if task == "classification":
+            lstm = keras.layers.Bidirectional(
+                keras.layers.LSTM(units), name="task_bilstm")
+            return lstm(mixed, mask=mask)
+        lstm = keras.layers.Bidirectional(
+            keras.layers.LSTM(units, return_sequences=True), name="task_bilstm")
+        return lstm(mixed, mask=mask)
+    hidden = keras.layers.Dense(units, activation="gelu", name="task_dense")(mixed)
+    if task == "classification":
+        return _masked_mean(hidden, padding_mask)
+    return hidden
+
+
+def build_task_model(task, source, num_labels=None, mode="finetune", dropout=0.1,
+                     task_network="bilstm", units=None, encoder=None, name=None):
+    """Builds the Keras model of a task on an encoder.
+
+    Args:
+        task: "classification", "ner" or "squad".
+        source: an `EncoderSource` (from `resolve_encoder`); a fresh encoder
+            is taken from it unless `encoder` is given.
+        num_labels: number of classes / tags (not for "squad").
+        mode: "finetune" or "feature" (see module docstring).
+        dropout: float, dropout before the head.
+        task_network: feature mode only: "bilstm" or "dense".
+        units: feature mode only: LSTM units per direction / dense width;
+            defaults to `hidden_dim // 2` (bilstm) or `hidden_dim` (dense).
+        encoder: optional encoder object to use instead of a fresh one.
+        name: optional model name.
+
+    Returns:
+        A `keras.Model` with the outputs named in `output_names(task)`. Its
+        attributes: `encoder`, `task`, `mode`, and `scalar_mix` (feature
+        mode, else None).
+
+    Raises:
+        TfnlpError: bad task / mode / network, or no `num_labels`.
+
+    Example:
+
+    >>> model = build_task_model("ner", source, num_labels=9)   # doctest: +SKIP
+    >>> model(features)["logits"].shape                         # doctest: +SKIP
+    TensorShape([8, 128, 9])
+    """
+    check_choice("task", task, TASKS)
+    check_choice("mode", mode, MODES)
+    check_choice("task_network", task_network, TASK_NETWORKS)
+    if task != "squad" and (not isinstance(num_labels, int) or num_labels < 1):
+        raise TfnlpError(f"num_labels must be a positive int for task {task!r}, "
+                         f"got {num_labels!r}")
+    feature = mode == "feature"
+    if encoder is None:
+        encoder = source.build_encoder(trainable=not feature)
+    elif feature:
+        encoder.trainable = False
+    inputs = {k: keras.Input(shape=(None,), dtype="int32", name=k) for k in INPUT_NAMES}
+    encoded = call_encoder(encoder, inputs)
+    mix = None
+    if feature:
+        mix = ScalarMix(num_inputs=source.num_layers, name="scalar_mix")
+        x = mix(list(encoded["encoder_outputs"]), padding_mask=inputs["padding_mask"])
+        width = units or (source.hidden_dim // 2 if task_network == "bilstm"
+                          else source.hidden_dim)
+        x = _feature_network(task, x, inputs["padding_mask"], task_network, width, dropout)
+    else:
+        x = encoded["pooled_output"] if task == "classification" else encoded["sequence_output"]
+    init = 0.02
+    if task == "classification":
+        outputs = {"logits": ClassificationHead(
+            num_labels, dropout=dropout, initializer_range=init,
+            name="classification_head")(x)}
+    elif task == "ner":
+        outputs = {"logits": TokenClassificationHead(
+            num_labels, dropout=dropout, initializer_range=init,
+            name="token_classification_head")(x)}
+    else:
+        outputs = SpanHead(initializer_range=init, dropout=dropout if feature else 0.0,
+                           name="span_head")(x, padding_mask=inputs["padding_mask"])
+    model = keras.Model(inputs, outputs, name=name or f"{task}_{mode}_model")
+    model.encoder = encoder
+    model.task = task
+    model.mode = mode
+    model.scalar_mix = mix
+    return model

@@ -1,0 +1,331 @@
+"""`finetune`: data → task model → training → metrics → serving export.
+
+The whole of `tfnlp finetune`. Output folder layout (`OUT`):
+
+- `serving/`: SavedModel from `tfnlp.hub.export_serving_model`;
+  `serving_default` takes strings (`text`, plus `text_b` for pair
+  classification and for SQuAD: question, context) and `serve_ids` takes
+  int32 `input_word_ids / input_mask / input_type_ids`. Outputs are the task
+  model's: `logits [B, classes]` (classification), `logits [B, seq, tags]`
+  per word piece (NER) or `start_logits / end_logits [B, seq]` (SQuAD).
+  Mapping those to labels, words and answer texts needs `task.json` (what
+  `tfnlp evaluate` / `tfnlp predict` do).
+- `task.json`: task, labels / tags / SQuAD settings, seq_length, vocab file,
+  lower_case, the training settings and the eval metrics.
+- `vocab.txt`: the encoder's vocabulary.
+
+The folder is built in a temporary sibling and renamed into place at the
+end, so an interrupted or failed run leaves an earlier `OUT` intact.
+
+Example:
+
+>>> metrics = finetune(FinetuneConfig(encoder="hub/encoder", task="classification",
+...     train="train.jsonl", eval="dev.jsonl", output="out"))   # doctest: +SKIP
+"""
+
+import dataclasses
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from typing import Optional
+
+from tfnlp.errors import TfnlpError
+from tfnlp.tasks.models import MODES, TASK_NETWORKS, build_task_model, check_choice
+from tfnlp.tasks.task_registry import DEFAULT_SEQ_LENGTH, make_task
+
+TASK_FILE = "task.json"
+SERVING_DIR = "serving"
+VOCAB_FILE = "vocab.txt"
+FORMAT = "tfnlp.finetuned_task"
+SCHEDULES = ("linear", "ulmfit")
+# BERT's fine-tuning learning rate (SPEC); a frozen encoder's small task
+# network trains from scratch and takes the usual Adam rate.
+DEFAULT_LR = {"finetune": 5e-5, "feature": 1e-3}
+
+
+@dataclasses.dataclass
+class FinetuneConfig:
+    """Settings of one `tfnlp finetune` run (the CLI flags).
+
+    Attributes:
+        encoder: tfnlp model dir or TF-Hub encoder module (`resolve_encoder`).
+        task: "classification", "ner" or "squad".
+        train: training file (JSONL / CoNLL / SQuAD JSON).
+        output: output folder.
+        eval: optional eval file of the same format.
+        schedule: "linear" (AdamW, 10% warmup, linear decay) or "ulmfit"
+            (discriminative LRs, slanted triangular LR, gradual unfreezing).
+        epochs: training epochs.
+        batch_size: examples (windows) per step.
+        learning_rate: peak rate; None = 5e-5 (fine-tuning) or 1e-3 (feature).
+        seq_length: packed length; None = 128 (384 for SQuAD).
+        mode: "finetune" or "feature" (frozen encoder + ScalarMix + task net).
+        task_network: feature mode: "bilstm" or "dense".
+        dropout: dropout before the head.
+        seed: random seed (init, shuffling, dropout).
+        doc_stride, max_query_length: SQuAD windows (None = seq_length // 3,
+            seq_length // 6).
+        verbose: log progress lines.
+    """
+
+    encoder: str
+    task: str
+    train: str
+    output: str
+    eval: Optional[str] = None
+    schedule: str = "linear"
+    epochs: int = 3
+    batch_size: int = 32
+    learning_rate: Optional[float] = None
+    seq_length: Optional[int] = None
+    mode: str = "finetune"
+    task_network: str = "bilstm"
+    dropout: float = 0.1
+    seed: int = 0
+    doc_stride: Optional[int] = None
+    max_query_length: Optional[int] = None
+    verbose: bool = True
+
+    def check(self):
+        """Raises `TfnlpError` for settings that cannot run."""
+        check_choice("--schedule", self.schedule, SCHEDULES)
+        check_choice("--mode", self.mode, MODES)
+        check_choice("--task_network", self.task_network, TASK_NETWORKS)
+        for name in ("epochs", "batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise TfnlpError(f"--{name} must be a positive integer, got {value!r}")
+        if self.learning_rate is not None and not self.learning_rate > 0:
+            raise TfnlpError(f"--learning_rate must be > 0, got {self.learning_rate}")
+        if self.seq_length is not None and self.seq_length < 8:
+            raise TfnlpError(f"--seq_length must be at least 8, got {self.seq_length}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise TfnlpError(f"--dropout must be in [0, 1), got {self.dropout}")
+        if self.mode == "feature" and self.schedule == "ulmfit":
+            raise TfnlpError(
+                "--schedule=ulmfit fine-tunes the encoder layer by layer, but "
+                "--mode=feature keeps it frozen; use --schedule=linear with --mode=feature.")
+        for name in ("train", "eval"):
+            path = getattr(self, name)
+            if path is not None and not os.path.isfile(path):
+                raise TfnlpError(f"--{name}={path}: no such file")
+        check_output_folder(self.output)
+
+
+def check_output_folder(output):
+    """Raises `TfnlpError` unless `output` is new, empty or an earlier run's.
+
+    Args:
+        output: the output folder.
+    """
+    output = os.path.abspath(output)
+    if os.path.exists(output):
+        if not os.path.isdir(output):
+            raise TfnlpError(f"--output={output}: exists and is not a folder")
+        if os.listdir(output) and not os.path.isfile(os.path.join(output, TASK_FILE)):
+            raise TfnlpError(
+                f"--output={output}: a non-empty folder that is not an earlier "
+                f"finetune output (no {TASK_FILE}); refusing to replace it.")
+
+
+def _log(config, message):
+    if config.verbose:
+        from tfnlp.pretraining.callbacks import print_log
+
+        print_log(message)
+
+
+def _progress_callback(config, steps_per_epoch):
+    import keras
+
+    every = max(1, steps_per_epoch // 5)
+
+    class Progress(keras.callbacks.Callback):
+        """Logs loss a few times per epoch and at each epoch end (stderr)."""
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch, self.start = epoch, time.time()
+
+        def on_train_batch_end(self, batch, logs=None):
+            if (batch + 1) % every == 0 and batch + 1 < steps_per_epoch:
+                _log(config, f"epoch {self.epoch + 1}/{config.epochs} step "
+                     f"{batch + 1}/{steps_per_epoch} loss {float(logs.get('loss', 0)):.4f}")
+
+        def on_epoch_end(self, epoch, logs=None):
+            _log(config, f"epoch {epoch + 1}/{config.epochs} done in "
+                 f"{time.time() - self.start:.1f}s: loss {float(logs.get('loss', 0)):.4f}")
+
+    return Progress()
+
+
+def _optimizer_setup(config, model, learning_rate, total_steps, steps_per_epoch, num_layers):
+    from tfnlp.finetuning import finetuning_setup
+
+    if config.schedule == "linear":
+        return finetuning_setup("linear", model, lr_max=learning_rate, total_steps=total_steps)
+    # Groups: embeddings, each layer (the pooler joins the top one), head.
+    # ULMFiT unfreezes one per epoch; with fewer epochs than groups, unfreeze
+    # evenly so that every group trains in the last 1/groups of the steps.
+    groups = num_layers + 2
+    unfreeze = "epoch" if config.epochs >= groups else max(1, total_steps // groups)
+    return finetuning_setup("ulmfit", model, lr_max=learning_rate,
+                            total_steps=total_steps, unfreeze_every=unfreeze)
+
+
+def predict_outputs(model, split, batch_size):
+    """Runs a task model over a split's inputs.
+
+    Args:
+        model: the Keras task model.
+        split: a `TaskSplit`.
+        batch_size: int.
+
+    Returns:
+        dict output name -> numpy array.
+    """
+    return model.predict(split.dataset(batch_size, with_targets=False), verbose=0)
+
+
+def train_task_model(config, source, task, train, learning_rate, seq_length):
+    """Builds, compiles and fits the task model.
+
+    Args:
+        config: `FinetuneConfig`.
+        source: `EncoderSource`.
+        task: the task object (after `read_train`).
+        train: the training `TaskSplit`.
+        learning_rate: float.
+        seq_length: int.
+
+    Returns:
+        `(model, history)`.
+    """
+    import keras
+
+    keras.utils.set_random_seed(config.seed)
+    model = build_task_model(config.task, source, num_labels=task.num_labels,
+                             mode=config.mode, dropout=config.dropout,
+                             task_network=config.task_network)
+    steps_per_epoch = math.ceil(train.size / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    setup = _optimizer_setup(config, model, learning_rate, total_steps, steps_per_epoch,
+                             source.num_layers)
+    model.compile(optimizer=setup.optimizer, loss=task.losses(),
+                  loss_weights=getattr(task, "loss_weights", lambda: None)())
+    _log(config, f"{config.task} ({config.mode}, {config.schedule}): {train.size} "
+         f"training rows, {steps_per_epoch} steps/epoch x {config.epochs} epochs, "
+         f"lr {learning_rate:g}, seq_length {seq_length}, encoder {source.kind} "
+         f"{source.num_layers}x{source.hidden_dim}")
+    history = model.fit(
+        train.dataset(config.batch_size, shuffle=True, seed=config.seed),
+        epochs=config.epochs, verbose=0, shuffle=False,
+        callbacks=list(setup.callbacks) + [_progress_callback(config, steps_per_epoch)])
+    return model, history
+
+
+def write_output(config, source, task, model, seq_length, record):
+    """Writes `OUT` (serving SavedModel, task.json, vocab) atomically.
+
+    Args:
+        config: `FinetuneConfig`.
+        source: `EncoderSource`.
+        task: the task object.
+        model: the trained task model.
+        seq_length: int.
+        record: dict merged into task.json (settings, metrics).
+
+    Returns:
+        The absolute output path.
+    """
+    import keras
+
+    from tfnlp.hub.serving import export_serving_model
+
+    output = os.path.abspath(config.output)
+    check_output_folder(output)
+    parent = os.path.dirname(output)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(output)}.tmp-", dir=parent)
+    try:
+        vocab = shutil.copyfile(source.vocab_path, os.path.join(tmp, VOCAB_FILE))
+        text_pairs = config.task == "squad" or bool(getattr(task, "text_pairs", False))
+        # The whole task model plays the exporter's "encoder" (it takes the
+        # encoder inputs, and SpanHead needs padding_mask); the head passes
+        # its output dict through.
+        export_serving_model(vocab, model, keras.layers.Identity(name="outputs"),
+                             os.path.join(tmp, SERVING_DIR), do_lower_case=source.lower_case,
+                             seq_length=seq_length, text_pairs=text_pairs)
+        info = {"format": FORMAT, "task": config.task, "seq_length": seq_length,
+                "vocab": VOCAB_FILE, "lower_case": source.lower_case,
+                "serving": SERVING_DIR, "text_pairs": text_pairs,
+                "task_meta": task.meta}
+        info.update(record)
+        with open(os.path.join(tmp, TASK_FILE), "w", encoding="utf-8") as f:
+            json.dump(info, f, indent=2, ensure_ascii=False)
+        old = None
+        if os.path.exists(output):
+            old = tempfile.mkdtemp(prefix=f".{os.path.basename(output)}.old-", dir=parent)
+            os.rmdir(old)
+            os.rename(output, old)
+        os.rename(tmp, output)
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return output
+
+
+def finetune(config):
+    """Runs `tfnlp finetune`: train, evaluate, export.
+
+    Args:
+        config: a `FinetuneConfig`.
+
+    Returns:
+        dict: the eval metrics (if `config.eval`), `train_loss`, `output`,
+        `train_rows`, `seconds`.
+
+    Raises:
+        TfnlpError: bad settings or data (unseen eval labels, malformed
+            files), an encoder with fewer positions than `seq_length`, or a
+            module that is not a TF-Hub BERT encoder.
+
+    Example:
+
+    >>> finetune(FinetuneConfig(encoder="run", task="ner", train="train.conll",
+    ...                         output="out"))   # doctest: +SKIP
+    """
+    from tfnlp.tasks.encoder_source import resolve_encoder
+
+    start = time.time()
+    config.check()
+    source = resolve_encoder(config.encoder)
+    seq_length = config.seq_length or DEFAULT_SEQ_LENGTH[config.task]
+    source.check_sequence_length(seq_length)
+    learning_rate = config.learning_rate or DEFAULT_LR[config.mode]
+    options = {}
+    if config.task == "squad":
+        options = {"doc_stride": config.doc_stride, "max_query_length": config.max_query_length}
+    task = make_task(config.task, source.vocab_path, source.lower_case, seq_length, **options)
+    train = task.read_train(config.train)
+    evaluation = task.read_eval(config.eval) if config.eval else None
+    model, history = train_task_model(config, source, task, train, learning_rate, seq_length)
+    result = {"train_loss": float(history.history["loss"][-1]), "train_rows": train.size}
+    if evaluation is not None:
+        metrics = task.score(evaluation, predict_outputs(model, evaluation, config.batch_size))
+        _log(config, "eval: " + json.dumps(metrics))
+        result.update(metrics)
+    settings = dataclasses.asdict(config)
+    settings.update(learning_rate=learning_rate, seq_length=seq_length,
+                    encoder=os.path.abspath(config.encoder))
+    settings.pop("verbose")
+    output = write_output(config, source, task, model, seq_length,
+                          {"settings": settings, "metrics": result})
+    result["output"] = output
+    result["seconds"] = round(time.time() - start, 1)
+    _log(config, f"wrote {output}")
+    return result

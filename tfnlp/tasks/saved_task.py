@@ -1,0 +1,140 @@
+"""A finished `tfnlp finetune` output, loaded for `evaluate` and `predict`.
+
+Reads `OUT/task.json` and runs the `serve_ids` signature of `OUT/serving`
+on features made with the saved vocab and settings, so scores and
+predictions come from exactly the exported model.
+
+Example:
+
+>>> saved = load_saved_task("out")                          # doctest: +SKIP
+>>> saved.evaluate("dev.jsonl")["accuracy"]                 # doctest: +SKIP
+0.91
+>>> saved.predict_texts(["a fine film"])[0]["label"]        # doctest: +SKIP
+'pos'
+"""
+
+import json
+import os
+
+import numpy as np
+
+from tfnlp.errors import TfnlpError
+from tfnlp.tasks.runner import FORMAT, TASK_FILE
+from tfnlp.tasks.task_registry import make_task
+
+BATCH = 64
+
+
+class SavedTask:
+    """The task object plus the serving model of a finetune output.
+
+    Args:
+        path: the output folder.
+        info: the parsed task.json.
+
+    Example:
+
+    >>> SavedTask("out", json.load(open("out/task.json")))   # doctest: +SKIP
+    """
+
+    def __init__(self, path, info):
+        import tensorflow as tf
+        import tensorflow_text  # noqa: F401  (the serving model holds tf-text ops)
+
+        self.path = path
+        self.info = info
+        self.task = make_task(info["task"], os.path.join(path, info["vocab"]),
+                              bool(info["lower_case"]), int(info["seq_length"]),
+                              meta=info["task_meta"])
+        serving = os.path.join(path, info["serving"])
+        try:
+            self._serving = tf.saved_model.load(serving)
+        except (OSError, ValueError) as e:
+            raise TfnlpError(f"{serving}: cannot load the serving model ({e})") from e
+        if "serve_ids" not in self._serving.signatures:
+            raise TfnlpError(f"{serving}: no 'serve_ids' signature; re-run tfnlp finetune.")
+        self._serve_ids = self._serving.signatures["serve_ids"]
+
+    def outputs(self, split):
+        """Runs the serving model over a split's inputs in batches.
+
+        Args:
+            split: a `TaskSplit`.
+
+        Returns:
+            dict output name -> numpy array.
+        """
+        import tensorflow as tf
+
+        parts = {}
+        for start in range(0, split.size, BATCH):
+            chunk = {k: tf.constant(v[start:start + BATCH]) for k, v in split.x.items()}
+            result = self._serve_ids(input_word_ids=chunk["token_ids"],
+                                     input_mask=chunk["padding_mask"],
+                                     input_type_ids=chunk["segment_ids"])
+            for k, v in result.items():
+                parts.setdefault(k, []).append(v.numpy())
+        return {k: np.concatenate(v) for k, v in parts.items()}
+
+    def evaluate(self, data_path):
+        """Metrics of the saved model on a labeled file.
+
+        Args:
+            data_path: a file in the task's format.
+
+        Returns:
+            dict of metrics (see the task's `score`).
+        """
+        split = self.task.read_eval(data_path)
+        return self.task.score(split, self.outputs(split))
+
+    def predict_texts(self, texts, texts_b=None):
+        """Predictions for raw inputs.
+
+        Args:
+            texts: list of str (sentences, or SQuAD questions).
+            texts_b: list of str or None (pair texts, or SQuAD contexts).
+
+        Returns:
+            list of dict, one per input.
+        """
+        split = self.task.read_inputs(texts, texts_b)
+        return self.task.predictions(split, self.outputs(split))
+
+    def predict_file(self, path):
+        """Predictions for every input in a file (see the task's `read_input_file`).
+
+        Args:
+            path: the input file.
+
+        Returns:
+            list of dict.
+        """
+        split = self.task.read_input_file(path)
+        return self.task.predictions(split, self.outputs(split))
+
+
+def load_saved_task(path):
+    """Loads a `tfnlp finetune` output folder.
+
+    Args:
+        path: the folder (holding task.json and serving/).
+
+    Returns:
+        A `SavedTask`.
+
+    Raises:
+        TfnlpError: not a finetune output.
+    """
+    task_file = os.path.join(path, TASK_FILE)
+    if not os.path.isfile(task_file):
+        raise TfnlpError(f"--model={path}: no {TASK_FILE}; pass the --output folder of "
+                         "tfnlp finetune.")
+    try:
+        with open(task_file, encoding="utf-8") as f:
+            info = json.load(f)
+    except (OSError, ValueError) as e:
+        raise TfnlpError(f"{task_file}: cannot read ({e})") from e
+    if not isinstance(info, dict) or info.get("format") != FORMAT:
+        raise TfnlpError(f"{task_file}: not a tfnlp finetune task file")
+    return SavedTask(path, info)

@@ -1,0 +1,60 @@
+"""`TaskSplit`: model inputs, targets and what decoding needs, for one file.
+
+Example:
+
+>>> split = task.read_eval("dev.jsonl")                 # doctest: +SKIP
+>>> dataset = split.dataset(batch_size=32)              # doctest: +SKIP
+"""
+
+import dataclasses
+from typing import Any, Optional
+
+INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
+
+
+@dataclasses.dataclass
+class TaskSplit:
+    """One data file turned into model features.
+
+    Attributes:
+        x: dict of int32 numpy arrays `token_ids, segment_ids, padding_mask`
+            `[N, seq_length]`.
+        y: dict output name -> int32 numpy targets, or None (no labels).
+        sample_weight: dict output name -> float32 weights, or None.
+        extra: whatever the task's scorer / decoder needs (examples,
+            features, gold labels).
+    """
+
+    x: dict
+    y: Optional[dict] = None
+    sample_weight: Optional[dict] = None
+    extra: Any = None
+
+    @property
+    def size(self):
+        """int: number of feature rows."""
+        return len(self.x["token_ids"])
+
+    def dataset(self, batch_size, shuffle=False, seed=None, with_targets=True):
+        """A batched `tf.data.Dataset` of `(x, y[, sample_weight])` or `x`.
+
+        Args:
+            batch_size: int.
+            shuffle: bool, reshuffle each epoch.
+            seed: int, shuffle seed.
+            with_targets: include `y` (and weights) when present.
+
+        Returns:
+            `tf.data.Dataset`.
+        """
+        import tensorflow as tf
+
+        parts = [dict(self.x)]
+        if with_targets and self.y is not None:
+            parts.append(dict(self.y))
+            if self.sample_weight is not None:
+                parts.append(dict(self.sample_weight))
+        data = tf.data.Dataset.from_tensor_slices(tuple(parts) if len(parts) > 1 else parts[0])
+        if shuffle:
+            data = data.shuffle(self.size, seed=seed, reshuffle_each_iteration=True)
+        return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
