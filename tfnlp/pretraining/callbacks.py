@@ -23,6 +23,30 @@ import tensorflow as tf
 METRIC_NAMES = ("loss", "mlm_loss", "mlm_accuracy", "nsp_loss", "nsp_accuracy")
 
 
+def canonical_metrics(logs):
+    """Names Keras logs `loss, mlm_loss, mlm_accuracy[, nsp_loss, nsp_accuracy]`.
+
+    With a single (MLM) output, Keras 3 logs plain `loss` and `accuracy`;
+    then the MLM loss is the loss.
+
+    Args:
+        logs: dict of Keras logs (from `fit` callbacks or `evaluate`).
+
+    Returns:
+        dict with the `METRIC_NAMES` present, as floats.
+
+    Example:
+
+    >>> canonical_metrics({"loss": 2.0, "accuracy": 0.5})
+    {'loss': 2.0, 'mlm_loss': 2.0, 'mlm_accuracy': 0.5}
+    """
+    logs = dict(logs or {})
+    if "mlm_accuracy" not in logs and "accuracy" in logs:
+        logs["mlm_accuracy"] = logs["accuracy"]
+        logs.setdefault("mlm_loss", logs.get("loss"))
+    return {k: float(logs[k]) for k in METRIC_NAMES if logs.get(k) is not None}
+
+
 def write_scalar(name, value, step):
     """Writes a TensorBoard scalar with the default summary writer.
 
@@ -114,7 +138,7 @@ class PretrainingCallback(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         self.step += 1
         self._epoch_batches += 1
-        logs = logs or {}
+        logs = canonical_metrics(logs)
         # Running mean * batches in this epoch = sum since the epoch started.
         sums = {k: float(logs[k]) * self._epoch_batches
                 for k in METRIC_NAMES if k in logs}

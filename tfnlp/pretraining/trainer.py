@@ -28,9 +28,15 @@ True
 import json
 import math
 import os
+import warnings
 
 from tfnlp.errors import TfnlpError
-from tfnlp.pretraining.callbacks import PretrainingCallback, print_log, write_scalar
+from tfnlp.pretraining.callbacks import (
+    PretrainingCallback,
+    canonical_metrics,
+    print_log,
+    write_scalar,
+)
 from tfnlp.pretraining.checkpointing import TrainingCheckpoint, checkpoint_directory
 from tfnlp.pretraining.run_config import VOCAB_FILE, atomic_write_text
 from tfnlp.pretraining.run_dir import check_run_dir, resolve_input, write_run_dir
@@ -90,8 +96,8 @@ def evaluate_heldout(pretrainer, heldout, log_dir=None, step=0):
     from tfnlp.models.bert_pretrainer import BertPretrainer
     from tfnlp.text.pretraining_data import unigram_baseline_accuracy
 
-    metrics = pretrainer.evaluate(heldout.map(BertPretrainer.split_features),
-                                  verbose=0, return_dict=True)
+    metrics = canonical_metrics(pretrainer.evaluate(
+        heldout.map(BertPretrainer.split_features), verbose=0, return_dict=True))
     baseline, token_id = unigram_baseline_accuracy(heldout)
     results = {"heldout_loss": float(metrics["loss"]),
                "heldout_mlm_accuracy": float(metrics["mlm_accuracy"])}
@@ -205,8 +211,12 @@ def pretrain(config, log=print_log):
         initial_epoch = initial_step // every
         epochs = initial_epoch + math.ceil((config.steps - initial_step) / every)
         data = train_ds.skip(initial_step).map(BertPretrainer.split_features)
-        pretrainer.fit(data, steps_per_epoch=every, epochs=epochs,
-                       initial_epoch=initial_epoch, verbose=0, callbacks=[callback])
+        with warnings.catch_warnings():
+            # Without NSP the pooler gets no gradient, as intended.
+            warnings.filterwarnings("ignore", message="Gradients do not exist for variables")
+            warnings.filterwarnings("ignore", message=".*`shuffle=True` was passed")
+            pretrainer.fit(data, steps_per_epoch=every, epochs=epochs,
+                           initial_epoch=initial_epoch, verbose=0, callbacks=[callback])
     else:
         log(f"{config.model_dir} is already at step {initial_step} >= "
             f"--steps={config.steps}; evaluating only")
