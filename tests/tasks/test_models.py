@@ -30,23 +30,30 @@ def test_all_tasks_and_modes_build_and_run(encoders, kind):
     assert (source.num_layers, source.hidden_dim, source.max_sequence_length) == (2, 32, 64)
     assert source.lower_case is True and os.path.isfile(source.vocab_path)
     x = _inputs()
-    for mode in ("finetune", "feature"):
-        for task, expected in (("classification", {"logits": (2, 3)}),
-                               ("ner", {"logits": (2, 8, 3)}),
-                               ("squad", {"start_logits": (2, 8), "end_logits": (2, 8)})):
-            model = build_task_model(task, source, num_labels=3, mode=mode)
-            out = model(x)
-            assert {k: tuple(v.shape) for k, v in out.items()} == expected
-            encoder_vars = {id(v) for v in model.encoder.weights}
-            trained = [v for v in model.trainable_variables if id(v) in encoder_vars]
-            if mode == "feature":
-                assert trained == [] and model.scalar_mix is not None
-                assert any("scalar_mix" in v.path for v in model.trainable_variables)
-            else:
-                assert len(trained) == len(model.encoder.trainable_weights) > 30
-            if task == "squad":
-                start = np.asarray(out["start_logits"])
-                assert np.all(start[:, 5:] < -1e8)  # padding never wins
+    cases = [(mode, task) for mode in ("finetune", "feature")
+             for task in ("classification", "ner", "squad")]
+    if kind == "hub":  # the heads are the same; hub-specific is the encoder call
+        cases = [("finetune", "squad"), ("feature", "classification")]
+    expected_shapes = {"classification": {"logits": (2, 3)}, "ner": {"logits": (2, 8, 3)},
+                       "squad": {"start_logits": (2, 8), "end_logits": (2, 8)}}
+    for mode, task in cases:
+        expected = expected_shapes[task]
+        model = build_task_model(task, source, num_labels=3, mode=mode)
+        out = model(x)
+        assert {k: tuple(v.shape) for k, v in out.items()} == expected
+        encoder_vars = {id(v) for v in model.encoder.weights}
+        trained = [v for v in model.trainable_variables if id(v) in encoder_vars]
+        if mode == "feature":
+            assert trained == [] and model.scalar_mix is not None
+            assert any("scalar_mix" in v.path for v in model.trainable_variables)
+        else:
+            pooler = [v for v in model.encoder.weights if "pooler" in v.path]
+            assert len(pooler) == 2
+            assert all(v.trainable for v in pooler) == (task == "classification")
+            assert len(trained) == len(model.encoder.trainable_weights) > 30
+        if task == "squad":
+            start = np.asarray(out["start_logits"])
+            assert np.all(start[:, 5:] < -1e8)  # padding never wins
 
 
 def test_native_model_dir_found_inside_run_folder(encoders, tmp_path):

@@ -127,6 +127,13 @@ def build_task_model(task, source, num_labels=None, mode="finetune", dropout=0.1
         encoder = source.build_encoder(trainable=not feature)
     elif feature:
         encoder.trainable = False
+    if task != "classification" and not feature:
+        # Token and span heads read the sequence output: the pooler gets no
+        # gradient, so keep it out of the trained variables (and out of
+        # Keras's "gradients do not exist" warning).
+        for variable in encoder.weights:
+            if "pooler" in variable.path:
+                variable.trainable = False
     inputs = {k: keras.Input(shape=(None,), dtype="int32", name=k) for k in INPUT_NAMES}
     encoded = call_encoder(encoder, inputs)
     mix = None
