@@ -126,3 +126,17 @@ def test_errors(tmp_path):
         HubLayer(tf.saved_model.load(foreign)).get_config()
     with pytest.raises(TfnlpError, match="cannot be fine-tuned"):
         HubLayer(foreign, signature="serving_default", trainable=True)
+
+
+def test_frozen_hub_layer_contributes_no_trainable_weights_to_a_model():
+    """A frozen HubLayer's variables stay out of a model's trainable weights,
+    and toggling `trainable` brings back exactly the module's trainable ones."""
+    layer = HubLayer(exported_modules()["encoder"], trainable=False)
+    ids = keras.Input(shape=(None,), dtype="int32")
+    inputs = {"input_word_ids": ids, "input_mask": ids, "input_type_ids": ids}
+    model = keras.Model(ids, keras.layers.Dense(2)(layer(inputs)["pooled_output"]))
+    assert len(model.trainable_weights) == 2  # the Dense kernel and bias only
+    layer.trainable = True
+    assert len(model.trainable_weights) == 2 + len(layer.trainable_weights) > 2
+    layer.trainable = False
+    assert len(model.trainable_weights) == 2

@@ -146,10 +146,33 @@ class HubLayer(keras.layers.Layer):
                 wrapped.append(keras.Variable(
                     initializer=v, trainable=id(v) in trainable_ids,
                     dtype=v.dtype, name=name))
+        # Which variables the module itself marks trainable; the layer's
+        # `trainable` flag switches exactly these (see the setter below).
+        self._module_trainable = [w.trainable for w in wrapped]
         self._hub_variables = wrapped  # tracked by Keras attribute tracking
+        self._sync_variable_trainability()
         if len(wrapped) and wrapped[0].value is not variables[0]:
             raise TfnlpError("HubLayer needs the TensorFlow backend "
                              "(KERAS_BACKEND=tensorflow).")
+
+    @property
+    def trainable(self):
+        """Whether the module's trainable variables are trained (settable)."""
+        return keras.layers.Layer.trainable.fget(self)
+
+    @trainable.setter
+    def trainable(self, value):
+        keras.layers.Layer.trainable.fset(self, value)
+        self._sync_variable_trainability()
+
+    def _sync_variable_trainability(self):
+        # Keras's own setter only flips variables that were created trainable,
+        # and a model collects `v.trainable` variables from all its layers, so
+        # a frozen HubLayer must clear the flag on its wrapped variables.
+        for variable, module_trainable in zip(
+            getattr(self, "_hub_variables", []), getattr(self, "_module_trainable", [])
+        ):
+            variable.trainable = bool(self.trainable) and module_trainable
 
     def call(self, inputs, training=None):
         check_input_keys(self._fn, inputs, self._what)
