@@ -90,7 +90,7 @@ class PretrainingCallback(keras.callbacks.Callback):
             the last step).
         log_every: int, log and write TensorBoard scalars every so many steps.
         log_dir: str or None, the TensorBoard folder for training scalars.
-        learning_rate: callable step -> rate (the schedule), or None.
+        learning_rate: callable step -> current rate, or None.
         log: callable taking one str, for progress lines.
 
     Attributes:

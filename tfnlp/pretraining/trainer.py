@@ -152,6 +152,10 @@ def save_keras_model(pretrainer, config, vocab_path, directory):
 def pretrain(config, log=print_log):
     """Runs (or resumes) BERT pretraining as described by `config`.
 
+    A resumed run with a different `steps` keeps its step and recomputes
+    the learning-rate schedule for the new total (warmup + linear decay to
+    `steps`).
+
     Args:
         config: a `tfnlp.pretraining.PretrainConfig`.
         log: callable taking one str, for progress lines (default: stderr).
@@ -204,7 +208,9 @@ def pretrain(config, log=print_log):
         checkpoint, total_steps=config.steps,
         checkpoint_every=config.checkpoint_every, log_every=config.log_every,
         log_dir=os.path.join(config.model_dir, LOGS_SUBDIR, "train"),
-        learning_rate=optimizer.learning_rate if callable(optimizer.learning_rate) else None,
+        # The optimizer's public `learning_rate` is the schedule's value at
+        # its current step.
+        learning_rate=lambda step: float(optimizer.learning_rate),
         log=log)
     if initial_step < config.steps:
         every = config.checkpoint_every
