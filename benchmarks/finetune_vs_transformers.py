@@ -61,23 +61,11 @@ def _write(rows, path):
 
 def make_split(train_size, test_size, seed, folder):
     """Samples train/test JSONL files; test keeps only labels seen in train."""
-    from tfnlp.data.wordnet import wordnet_gloss_classification
+    from tfnlp.data.wordnet import sample_gloss_classification
 
-    paths = wordnet_gloss_classification()
-    rng = random.Random(seed)
-    train = _read(paths["train"])
-    rng.shuffle(train)
-    train = train[:train_size]
-    labels = {row["label"] for row in train}
-    test = [row for row in _read(paths["test"]) if row["label"] in labels]
-    rng.shuffle(test)
-    test = test[:test_size]
-    os.makedirs(folder, exist_ok=True)
-    train_path = os.path.join(folder, "train.jsonl")
-    test_path = os.path.join(folder, "test.jsonl")
-    _write(train, train_path)
-    _write(test, test_path)
-    return train_path, test_path, sorted(labels)
+    task = sample_gloss_classification(folder, train_size, test_size, seed=seed,
+                                       eval_split="test")
+    return task["train"], task["eval"], task["labels"]
 
 
 def _run(cmd):

@@ -333,3 +333,52 @@ def read_jsonl(path):
                 labels.append(row["label"])
     return texts, labels
 
+
+
+def sample_gloss_classification(folder, train_size, eval_size, seed=0, eval_split="eval"):
+    """Writes a small gloss -> lexname task: `train_size` and `eval_size` rows.
+
+    Rows are drawn with `seed` from `wordnet_gloss_classification()`'s train
+    split and from `eval_split`; eval rows whose label is absent from the
+    sampled train rows are dropped (a classifier cannot predict a class it
+    never saw, and `tfnlp finetune` refuses such labels).
+
+    Args:
+      folder: output folder (created); gets `train.jsonl` and `eval.jsonl`.
+      train_size: int >= 1, training rows.
+      eval_size: int >= 1, evaluation rows (fewer if labels were dropped).
+      seed: sampling seed.
+      eval_split: "eval" or "test".
+
+    Returns:
+      dict with `train` and `eval` paths and `labels`, the sorted train labels.
+
+    Example:
+
+    >>> task = sample_gloss_classification("/tmp/lex", 1000, 200)  # doctest: +SKIP
+    >>> len(task["labels"]) <= 45                                 # doctest: +SKIP
+    True
+    """
+    if train_size < 1 or eval_size < 1:
+        raise TfnlpError(f"train_size and eval_size must be >= 1, got {train_size}, {eval_size}")
+    paths = wordnet_gloss_classification()
+    rng = random.Random(seed)
+
+    def sample(path, size, keep=None):
+        with open(path, encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+        if keep is not None:
+            rows = [r for r in rows if r["label"] in keep]
+        rng.shuffle(rows)
+        return rows[:size]
+
+    train = sample(paths["train"], train_size)
+    labels = sorted({r["label"] for r in train})
+    evaluation = sample(paths[eval_split], eval_size, keep=set(labels))
+    os.makedirs(folder, exist_ok=True)
+    out = {"labels": labels}
+    for name, rows in (("train", train), ("eval", evaluation)):
+        out[name] = os.path.join(folder, f"{name}.jsonl")
+        _atomic_write(out[name], lambda f, rows=rows: f.write(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)))
+    return out
