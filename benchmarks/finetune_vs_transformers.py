@@ -53,12 +53,6 @@ def _read(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
-def _write(rows, path):
-    with open(path, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
 def make_split(train_size, test_size, seed, folder):
     """Samples train/test JSONL files; test keeps only labels seen in train."""
     from tfnlp.data.wordnet import sample_gloss_classification
