@@ -48,7 +48,7 @@ QUICKSTART_DEFAULTS = {
     "finetune_train_examples": 4000,
     "finetune_eval_examples": 1000,
     "finetune_epochs": 3,
-    "finetune_learning_rate": 1e-3,
+    "finetune_learning_rate": 4e-3,
     "finetune_schedule": "ulmfit",
     "serve_text": "a domesticated carnivorous mammal that barks and is kept as a pet",
 }
