@@ -27,6 +27,7 @@ import importlib.util
 import os
 import tempfile
 
+from tfnlp.data.cache import cache_folder
 from tfnlp.errors import TfnlpError
 from tfnlp.tasks.conll import read_conll, write_conll
 
@@ -83,19 +84,6 @@ def _is_eval(sentence, eval_percent):
     return int(hashlib.sha1(key).hexdigest(), 16) % 100 < eval_percent
 
 
-def _cache_dir(cache_dir):
-    if cache_dir is None:
-        root = os.environ.get("TFNLP_CACHE") or os.path.join(
-            os.path.expanduser("~"), ".cache", "tfnlp")
-        cache_dir = os.path.join(root, "wnut16")
-    cache_dir = os.fspath(cache_dir)
-    try:
-        os.makedirs(cache_dir, exist_ok=True)
-    except OSError as e:
-        raise TfnlpError(f"cannot create the cache folder {cache_dir}: {e}") from None
-    return cache_dir
-
-
 def wnut16_conll_files(cache_dir=None, eval_percent=10):
     """Write the WNUT-2016 tweets as train/eval CoNLL files (cached).
 
@@ -116,7 +104,7 @@ def wnut16_conll_files(cache_dir=None, eval_percent=10):
     """
     if not 0 < eval_percent < 100:
         raise TfnlpError(f"eval_percent must be between 1 and 99, got {eval_percent}")
-    folder = _cache_dir(cache_dir)
+    folder = cache_folder("wnut16", cache_dir)
     paths = {
         split: os.path.join(folder, f"wnut16-{_FORMAT_VERSION}-{split}{eval_percent}.conll")
         for split in ("train", "eval")

@@ -28,6 +28,7 @@ import random
 import re
 import tempfile
 
+from tfnlp.data.cache import cache_folder
 from tfnlp.errors import TfnlpError
 
 WORDNET_DIR = "/usr/share/wordnet"
@@ -63,16 +64,7 @@ def wordnet_cache_dir(cache_dir=None):
     Returns:
       str, an existing folder.
     """
-    if cache_dir is None:
-        root = os.environ.get("TFNLP_CACHE") or os.path.join(
-            os.path.expanduser("~"), ".cache", "tfnlp")
-        cache_dir = os.path.join(root, "wordnet")
-    cache_dir = os.fspath(cache_dir)
-    try:
-        os.makedirs(cache_dir, exist_ok=True)
-    except OSError as e:
-        raise TfnlpError(f"cannot create the cache folder {cache_dir}: {e}") from None
-    return cache_dir
+    return cache_folder("wordnet", cache_dir)
 
 
 def wordnet_dir(path=None):
