@@ -251,3 +251,35 @@ def test_unknown_group_multiplier_and_unbuilt_queries():
         optimizer.effective_learning_rates()
     with pytest.raises(TfnlpError, match="unknown groups"):
         optimizer.build(mini_model().trainable_variables)
+
+
+def algorithm1_adam(grads, lr, eps, beta_1=0.9, beta_2=0.999):
+    """Kingma & Ba Algorithm 1 (PyTorch's Adam) in numpy: the weights' path."""
+    w, m, v, path = 0.0, 0.0, 0.0, []
+    for t, g in enumerate(grads, start=1):
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g * g
+        m_hat, v_hat = m / (1 - beta_1**t), v / (1 - beta_2**t)
+        w -= lr * m_hat / (np.sqrt(v_hat) + eps)
+        path.append(w)
+    return np.array(path)
+
+
+@pytest.mark.parametrize("bias_corrected", [True, False])
+def test_epsilon_is_added_to_the_bias_corrected_moment(bias_corrected):
+    """Gradients of ~eps size, where the two epsilon forms differ 3-30x."""
+    grads = [2e-6, 1e-6, -3e-6, 2e-6, 1e-6]
+    lr, eps = 0.1, 1e-6
+    variable = keras.Variable(np.zeros(1, "float32"), name="classifier_kernel")
+    optimizer = DiscriminativeAdam(lr, epsilon=eps, require_layer_groups=False,
+                                   bias_corrected_epsilon=bias_corrected)
+    path = []
+    for g in grads:
+        optimizer.apply([np.array([g], "float32")], [variable])
+        path.append(float(keras.ops.convert_to_numpy(variable)[0]))
+    want = algorithm1_adam(grads, lr, eps)
+    if bias_corrected:
+        np.testing.assert_allclose(path, want, rtol=1e-4)
+    else:  # Keras's form: eps on sqrt(v), i.e. eps / sqrt(1 - beta_2**t) here
+        assert abs(path[0]) < abs(want[0]) / 4
+    assert optimizer.epsilon == eps  # outside an update: the configured float

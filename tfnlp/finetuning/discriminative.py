@@ -49,6 +49,19 @@ every variable, frozen or not, and applied inside `update_step` instead:
 variables whose path matches `exclude_from_weight_decay_patterns`
 (LayerNorm and bias by default, as in BERT).
 
+Adam's epsilon: Keras adds `epsilon` to the root of the raw second moment
+(`m * alpha / (sqrt(v) + eps)`, the paper's "epsilon hat" form), which in
+the bias-corrected terms that PyTorch, Hugging Face and the Adam paper's
+Algorithm 1 use is `eps / sqrt(1 - beta_2**t)`: 31x larger at step 1, 3x
+at step 100. Fine-tuning recipes (BERT's eps 1e-6, lr 2e-5..1e-4) are tuned
+for the Algorithm 1 form, and fine-tuning gradients are small (~1e-5 per
+element for MiniLM), so the Keras form shrinks early steps several-fold.
+With `bias_corrected_epsilon=True` (the default) an Adam-family base gets
+`eps * sqrt(1 - beta_2**t)` inside its update, which is exactly Algorithm
+1 (`m_hat / (sqrt(v_hat) + eps)`). Measured on MiniLM (20 steps, no
+dropout, same batches and head): the loss curve then matches
+`torch.optim.AdamW` to the 4th decimal instead of falling behind.
+
 Keras internals used, and why: `self._get_variable_index(variable)` (the
 lookup every built-in `update_step` uses; `update_step` receives the
 backend `tf.Variable`, so no public attribute identifies it); overriding
@@ -126,6 +139,10 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
         exclude_from_weight_decay_patterns: regexes matched against variable
             paths/names; matches get no decoupled weight decay. Defaults to
             `("LayerNorm", "layer_norm", "bias")`.
+        bias_corrected_epsilon: bool. For Adam-family bases, add `epsilon`
+            to the bias-corrected `sqrt(v_hat)` (Adam paper Algorithm 1,
+            PyTorch, Hugging Face) instead of Keras's `sqrt(v)`. Defaults
+            to True; see the module docstring.
         **kwargs: the base optimizer's keyword arguments (`weight_decay`,
             `beta_1`, `global_clipnorm`, `name`, ...).
 
@@ -148,6 +165,7 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
         pooler="merge",
         require_layer_groups=True,
         exclude_from_weight_decay_patterns=None,
+        bias_corrected_epsilon=True,
         **kwargs,
     ):
         if type(self) is DiscriminativeOptimizer:
@@ -176,6 +194,7 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
             else None
         )
         self.pooler = pooler
+        self.bias_corrected_epsilon = bool(bias_corrected_epsilon)
         self.require_layer_groups = bool(require_layer_groups)
         if exclude_from_weight_decay_patterns is None:
             exclude_from_weight_decay_patterns = DEFAULT_EXCLUDE_FROM_WEIGHT_DECAY
@@ -361,7 +380,7 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
             self._state.multipliers[position],
         )
         previous = self._state.context
-        self._state.context = (position, self._active(position))
+        self._state.context = (position, self._active(position), variable.dtype)
         try:
             if self.decoupled_weight_decay and self._state.decays[index]:
                 decay = ops.multiply(
@@ -383,6 +402,35 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
         if state is not None and state.context is not None:
             return state.group_iterations[state.context[0]]
         return super().iterations
+
+    @property
+    def epsilon(self):
+        """Adam's epsilon; inside an update, the Algorithm 1 equivalent.
+
+        Returns:
+            The configured float, or, while an Adam-family base updates one
+            variable with `bias_corrected_epsilon`, the tensor
+            `epsilon * sqrt(1 - beta_2 ** t)` for the group's step `t`.
+        """
+        base = self.__dict__.get("_configured_epsilon")
+        state = self.__dict__.get("_state")
+        if (
+            base is None
+            or state is None
+            or state.context is None
+            or not self.__dict__.get("bias_corrected_epsilon", False)
+            or not isinstance(self, keras.optimizers.Adam)
+        ):
+            return base
+        dtype = state.context[2]
+        step = ops.cast(self.iterations + 1, dtype)
+        beta_2_power = ops.power(ops.cast(self.beta_2, dtype), step)
+        return ops.multiply(ops.cast(base, dtype), ops.sqrt(1.0 - beta_2_power))
+
+    @epsilon.setter
+    def epsilon(self, value):
+        # Plain instance storage, read back by the property above.
+        self.__dict__["_configured_epsilon"] = value
 
     def assign(self, variable, value):
         """`variable = value`, unless the variable's group is frozen.
@@ -580,6 +628,7 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
                 "group_multipliers": self.group_multiplier_overrides,
                 "pooler": self.pooler,
                 "require_layer_groups": self.require_layer_groups,
+                "bias_corrected_epsilon": self.bias_corrected_epsilon,
                 "exclude_from_weight_decay_patterns": list(
                     self.exclude_from_weight_decay_patterns
                 ),
