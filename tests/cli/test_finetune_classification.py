@@ -129,6 +129,8 @@ def test_user_errors(data, capsys, tmp_path):
                                   "--seq_length=32")
     assert "64 learned positions" in error(*base, "--seq_length=128")
     assert "ulmfit" in error(*base, "--mode=feature", "--schedule=ulmfit")
+    assert "--unfreeze_every='soon'" in error(*base, "--schedule=ulmfit", "--unfreeze_every=soon")
+    assert "--lr_factor must be > 0" in error(*base, "--schedule=ulmfit", "--lr_factor=0")
     keep = tmp_path / "keep"
     keep.mkdir()
     (keep / "notes.txt").write_text("mine")

@@ -36,6 +36,11 @@ def define_flags(flag_values):
                       "linear: AdamW, 10% warmup, linear decay. ulmfit: discriminative "
                       "LRs (/2.6 per layer down), slanted triangular LR, gradual "
                       "unfreezing.", flag_values=f)
+    flags.DEFINE_float("lr_factor", 2.6, "ulmfit: learning-rate ratio between "
+                       "neighbouring layer groups (1 = same rate for all).", flag_values=f)
+    flags.DEFINE_string("unfreeze_every", "auto", "ulmfit: auto (a group per epoch, or "
+                        "spread over the run when epochs < groups), epoch, none, or a "
+                        "number of steps.", flag_values=f)
     flags.DEFINE_integer("epochs", 3, "Training epochs.", flag_values=f)
     flags.DEFINE_integer("batch_size", 32, "Batch size.", flag_values=f)
     flags.DEFINE_float("learning_rate", None, "Peak learning rate (default 5e-5; 1e-3 "
@@ -62,7 +67,8 @@ def run(flag_values):
             raise TfnlpError(f"missing --{name}")
     from tfnlp.tasks.runner import FinetuneConfig, finetune
 
-    names = ("encoder", "task", "train", "output", "eval", "schedule", "epochs",
+    names = ("encoder", "task", "train", "output", "eval", "schedule", "lr_factor",
+             "unfreeze_every", "epochs",
              "batch_size", "learning_rate", "seq_length", "mode", "task_network",
              "dropout", "seed", "doc_stride", "max_query_length")
     config = FinetuneConfig(**{n: flag_values[n].value for n in names})

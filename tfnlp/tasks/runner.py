@@ -58,6 +58,12 @@ class FinetuneConfig:
         eval: optional eval file of the same format.
         schedule: "linear" (AdamW, 10% warmup, linear decay) or "ulmfit"
             (discriminative LRs, slanted triangular LR, gradual unfreezing).
+        lr_factor: ulmfit: learning-rate ratio between neighbouring groups
+            (head, each encoder layer, embeddings). Defaults to 2.6.
+        unfreeze_every: ulmfit: "auto" (one group per epoch when there are
+            at least as many epochs as groups, else evenly spread so every
+            group trains for the last 1/groups of the steps), "epoch", a
+            number of steps (int or digit string), or "none" (nothing frozen).
         epochs: training epochs.
         batch_size: examples (windows) per step.
         learning_rate: peak rate; None = 5e-5 (fine-tuning) or 1e-3 (feature).
@@ -77,6 +83,8 @@ class FinetuneConfig:
     output: str
     eval: Optional[str] = None
     schedule: str = "linear"
+    lr_factor: float = 2.6
+    unfreeze_every: object = "auto"
     epochs: int = 3
     batch_size: int = 32
     learning_rate: Optional[float] = None
@@ -102,6 +110,9 @@ class FinetuneConfig:
             raise TfnlpError(f"--learning_rate must be > 0, got {self.learning_rate}")
         if self.seq_length is not None and self.seq_length < 8:
             raise TfnlpError(f"--seq_length must be at least 8, got {self.seq_length}")
+        if not self.lr_factor > 0:
+            raise TfnlpError(f"--lr_factor must be > 0, got {self.lr_factor}")
+        unfreeze_steps(self.unfreeze_every, 1, 1, 1)  # raises on a bad value
         if not 0.0 <= self.dropout < 1.0:
             raise TfnlpError(f"--dropout must be in [0, 1), got {self.dropout}")
         if self.mode == "feature" and self.schedule == "ulmfit":
@@ -113,6 +124,42 @@ class FinetuneConfig:
             if path is not None and not os.path.isfile(path):
                 raise TfnlpError(f"--{name}={path}: no such file")
         check_output_folder(self.output)
+
+
+def unfreeze_steps(unfreeze_every, epochs, total_steps, groups):
+    """Resolves `--unfreeze_every` to what `ulmfit_optimizer` takes.
+
+    Args:
+        unfreeze_every: "auto", "epoch", "none", or a positive number of
+            steps (int or digit string).
+        epochs: training epochs.
+        total_steps: training steps.
+        groups: variable groups (encoder layers + 2).
+
+    Returns:
+        "epoch", an int number of steps, or None (no gradual unfreezing).
+
+    Raises:
+        TfnlpError: any other value.
+
+    Example:
+
+    >>> unfreeze_steps("auto", epochs=3, total_steps=96, groups=8)
+    12
+    """
+    value = str(unfreeze_every).strip().lower()
+    if value == "auto":
+        # ULMFiT unfreezes one group per epoch; with fewer epochs than
+        # groups, spread the unfreezing evenly over the run instead.
+        return "epoch" if epochs >= groups else max(1, total_steps // groups)
+    if value == "epoch":
+        return "epoch"
+    if value == "none":
+        return None
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    raise TfnlpError(f"--unfreeze_every={unfreeze_every!r}: use auto, epoch, none "
+                     "or a number of steps > 0.")
 
 
 def check_output_folder(output):
@@ -167,12 +214,11 @@ def _optimizer_setup(config, model, learning_rate, total_steps, steps_per_epoch,
     if config.schedule == "linear":
         return finetuning_setup("linear", model, lr_max=learning_rate, total_steps=total_steps)
     # Groups: embeddings, each layer (the pooler joins the top one), head.
-    # ULMFiT unfreezes one per epoch; with fewer epochs than groups, unfreeze
-    # evenly so that every group trains in the last 1/groups of the steps.
-    groups = num_layers + 2
-    unfreeze = "epoch" if config.epochs >= groups else max(1, total_steps // groups)
+    unfreeze = unfreeze_steps(config.unfreeze_every, config.epochs, total_steps,
+                              num_layers + 2)
     return finetuning_setup("ulmfit", model, lr_max=learning_rate,
-                            total_steps=total_steps, unfreeze_every=unfreeze)
+                            total_steps=total_steps, unfreeze_every=unfreeze,
+                            factor=config.lr_factor)
 
 
 def predict_outputs(model, split, batch_size):
