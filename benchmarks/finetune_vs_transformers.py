@@ -13,15 +13,23 @@ dropout + dense head on the pooled output:
 - transformers: `BertForSequenceClassification` on CPU torch, a plain loop.
 With `--schedules=linear,ulmfit` it also runs tfnlp's ULMFiT schedule
 (discriminative LRs, slanted triangular LR, gradual unfreezing) on the same
-data, which is how the README's small-label comparison is produced.
+data, at its own peak rate `--ulmfit_learning_rate`, which is how the
+README's small-label comparison is produced.
+
+Each seed draws its own train/test sample and initialises both heads and
+dropout from it; every method sees the same sample. One JSON line per
+(size, seed), then one summary line per size with the mean accuracies and
+the mean and standard error of the paired gap tfnlp - transformers.
 
 Run:
     python benchmarks/finetune_vs_transformers.py --train_sizes=100,1000
-        [--test_size=1000] [--epochs=3] [--batch_size=32] [--seq_length=64]
-        [--learning_rate=1e-4] [--schedules=linear,ulmfit] [--work_dir=/tmp/ft]
+        [--seeds=0,1,2] [--test_size=1000] [--epochs=3] [--batch_size=32]
+        [--seq_length=64] [--learning_rate=1e-4] [--ulmfit_learning_rate=1e-3]
+        [--schedules=linear,ulmfit] [--work_dir=/tmp/ft]
 """
 
 import json
+import math
 import os
 import random
 import subprocess
@@ -35,11 +43,16 @@ TEST_SIZE = flags.DEFINE_integer("test_size", 1000, "Test examples (labels seen 
 EPOCHS = flags.DEFINE_integer("epochs", 3, "Epochs.")
 BATCH = flags.DEFINE_integer("batch_size", 32, "Batch size.")
 SEQ = flags.DEFINE_integer("seq_length", 64, "Sequence length.")
-LR = flags.DEFINE_float("learning_rate", 1e-4, "Peak learning rate.")
+LR = flags.DEFINE_float("learning_rate", 1e-4,
+                        "Peak learning rate of transformers and tfnlp linear.")
+ULMFIT_LR = flags.DEFINE_float("ulmfit_learning_rate", None,
+                               "Peak (head) rate of tfnlp ulmfit; default --learning_rate.")
 SCHEDULES = flags.DEFINE_string("schedules", "linear,ulmfit", "tfnlp schedules to run.")
+EVAL_SPLIT = flags.DEFINE_enum("eval_split", "test", ["test", "eval"],
+                               "Score on WordNet's test split, or its eval split (for tuning).")
 SKIP_HF = flags.DEFINE_bool("skip_transformers", False, "Run tfnlp only.")
 WORK = flags.DEFINE_string("work_dir", "/tmp/tfnlp_finetune_bench", "Scratch folder.")
-SEED = flags.DEFINE_integer("seed", 0, "Seed for sampling and init.")
+SEEDS = flags.DEFINE_string("seeds", "0", "Comma-separated seeds (sample and init).")
 
 
 def _minilm_folder():
@@ -58,7 +71,7 @@ def make_split(train_size, test_size, seed, folder):
     from tfnlp.data.wordnet import sample_gloss_classification
 
     task = sample_gloss_classification(folder, train_size, test_size, seed=seed,
-                                       eval_split="test")
+                                       eval_split=EVAL_SPLIT.value)
     return task["train"], task["eval"], task["labels"]
 
 
@@ -71,25 +84,26 @@ def _run(cmd):
     return done.stdout, time.perf_counter() - start
 
 
-def tfnlp_accuracy(hub_dir, train_path, test_path, schedule, out_dir):
-    _run([
+def tfnlp_accuracy(hub_dir, train_path, test_path, schedule, out_dir, seed):
+    rate = ULMFIT_LR.value if schedule == "ulmfit" and ULMFIT_LR.value else LR.value
+    _, seconds = _run([
         "tfnlp", "finetune", f"--encoder={hub_dir}", "--task=classification",
         f"--train={train_path}", f"--eval={test_path}", f"--output={out_dir}",
         f"--schedule={schedule}", f"--epochs={EPOCHS.value}",
-        f"--batch_size={BATCH.value}", f"--learning_rate={LR.value}",
-        f"--seq_length={SEQ.value}", f"--seed={SEED.value}",
+        f"--batch_size={BATCH.value}", f"--learning_rate={rate}",
+        f"--seq_length={SEQ.value}", f"--seed={seed}",
     ])
-    stdout, seconds = _run(["tfnlp", "evaluate", f"--model={out_dir}", f"--data={test_path}"])
+    stdout, _ = _run(["tfnlp", "evaluate", f"--model={out_dir}", f"--data={test_path}"])
     metrics = json.loads(stdout.strip().splitlines()[-1])
     return metrics["accuracy"], metrics.get("macro_f1"), seconds
 
 
-def transformers_accuracy(train_path, test_path, labels):
+def transformers_accuracy(train_path, test_path, labels, seed):
     import numpy as np
     import torch
     from transformers import BertForSequenceClassification, BertTokenizerFast
 
-    torch.manual_seed(SEED.value)
+    torch.manual_seed(seed)
     folder = _minilm_folder()
     tokenizer = BertTokenizerFast.from_pretrained(folder)
     label_id = {label: i for i, label in enumerate(labels)}
@@ -115,7 +129,7 @@ def transformers_accuracy(train_path, test_path, labels):
     warmup = max(1, int(0.1 * total))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: s / warmup if s < warmup else max(0.0, (total - s) / (total - warmup)))
-    rng = random.Random(SEED.value)
+    rng = random.Random(seed)
     start = time.perf_counter()
     model.train()
     for _ in range(EPOCHS.value):
@@ -139,29 +153,58 @@ def transformers_accuracy(train_path, test_path, labels):
     return correct / len(test), time.perf_counter() - start
 
 
+def _mean(values):
+    return sum(values) / len(values)
+
+
+def summarize(rows):
+    """Mean accuracy per method and the paired gap's mean +- standard error."""
+    keys = [k for k in rows[0] if k.endswith("_accuracy")]
+    summary = {"train_size": rows[0]["train_size"], "seeds": len(rows), "summary": True}
+    for key in keys:
+        summary[key] = round(_mean([r[key] for r in rows]), 4)
+    if "transformers_accuracy" in rows[0]:
+        for key in keys:
+            if key.startswith("tfnlp_"):
+                gaps = [100 * (r[key] - r["transformers_accuracy"]) for r in rows]
+                name = key[len("tfnlp_"):-len("_accuracy")]
+                summary[f"gap_points_{name}"] = round(_mean(gaps), 2)
+                if len(gaps) > 1:
+                    var = sum((g - _mean(gaps)) ** 2 for g in gaps) / (len(gaps) - 1)
+                    summary[f"gap_points_{name}_stderr"] = round(math.sqrt(var / len(gaps)), 2)
+    return summary
+
+
 def main(_):
     os.makedirs(WORK.value, exist_ok=True)
     hub_dir = os.path.join(WORK.value, "minilm_hub")
     if not os.path.isdir(os.path.join(hub_dir, "encoder")):
         _run(["tfnlp", "import_checkpoint", f"--from_hf={_minilm_folder()}", f"--output={hub_dir}"])
+    seeds = [int(s) for s in SEEDS.value.split(",")]
     for size in (int(s) for s in TRAIN_SIZES.value.split(",")):
-        folder = os.path.join(WORK.value, f"n{size}")
-        train_path, test_path, labels = make_split(size, TEST_SIZE.value, SEED.value, folder)
-        row = {"train_size": size, "test_size": len(_read(test_path)), "labels": len(labels),
-               "epochs": EPOCHS.value, "seq_length": SEQ.value, "learning_rate": LR.value}
-        for schedule in SCHEDULES.value.split(","):
-            acc, f1, seconds = tfnlp_accuracy(
-                os.path.join(hub_dir, "encoder"), train_path, test_path, schedule,
-                os.path.join(folder, f"tfnlp_{schedule}"))
-            row[f"tfnlp_{schedule}_accuracy"] = round(acc, 4)
-            row[f"tfnlp_{schedule}_macro_f1"] = None if f1 is None else round(f1, 4)
-        if not SKIP_HF.value:
-            acc, seconds = transformers_accuracy(train_path, test_path, labels)
-            row["transformers_accuracy"] = round(acc, 4)
-            if "tfnlp_linear_accuracy" in row:
-                row["gap_points_tfnlp_linear_minus_transformers"] = round(
-                    100 * (row["tfnlp_linear_accuracy"] - acc), 2)
-        print(json.dumps(row), flush=True)
+        rows = []
+        for seed in seeds:
+            folder = os.path.join(WORK.value, f"n{size}_seed{seed}")
+            train_path, test_path, labels = make_split(size, TEST_SIZE.value, seed, folder)
+            row = {"train_size": size, "seed": seed, "test_size": len(_read(test_path)),
+                   "labels": len(labels), "epochs": EPOCHS.value, "seq_length": SEQ.value,
+                   "learning_rate": LR.value}
+            for schedule in SCHEDULES.value.split(","):
+                acc, f1, seconds = tfnlp_accuracy(
+                    os.path.join(hub_dir, "encoder"), train_path, test_path, schedule,
+                    os.path.join(folder, f"tfnlp_{schedule}"), seed)
+                row[f"tfnlp_{schedule}_accuracy"] = round(acc, 4)
+                row[f"tfnlp_{schedule}_macro_f1"] = None if f1 is None else round(f1, 4)
+                row[f"tfnlp_{schedule}_seconds"] = round(seconds, 1)
+                if schedule == "ulmfit":
+                    row["ulmfit_learning_rate"] = ULMFIT_LR.value or LR.value
+            if not SKIP_HF.value:
+                acc, seconds = transformers_accuracy(train_path, test_path, labels, seed)
+                row["transformers_accuracy"] = round(acc, 4)
+                row["transformers_seconds"] = round(seconds, 1)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+        print(json.dumps(summarize(rows)), flush=True)
 
 
 if __name__ == "__main__":
