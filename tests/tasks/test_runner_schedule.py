@@ -7,7 +7,12 @@ import pytest
 
 from tfnlp.errors import TfnlpError
 from tfnlp.finetuning import GradualUnfreezing
-from tfnlp.tasks.runner import FinetuneConfig, _optimizer_setup, unfreeze_steps
+from tfnlp.tasks.runner import (
+    FinetuneConfig,
+    _optimizer_setup,
+    default_learning_rate,
+    unfreeze_steps,
+)
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "finetuning"))
 from ulmfit_helpers import mini_model  # noqa: E402
@@ -50,3 +55,9 @@ def test_factor_and_unfreezing_reach_the_optimizer():
                              total_steps=40, steps_per_epoch=10, num_layers=2)
     assert setup.optimizer.factor == 2.6
     assert not [c for c in setup.callbacks if isinstance(c, GradualUnfreezing)]
+
+
+def test_default_learning_rates_per_schedule_and_mode():
+    assert default_learning_rate("finetune", "linear") == 5e-5
+    assert default_learning_rate("finetune", "ulmfit") == 3e-3
+    assert default_learning_rate("feature", "linear") == 1e-3

@@ -43,8 +43,9 @@ def define_flags(flag_values):
                         "number of steps.", flag_values=f)
     flags.DEFINE_integer("epochs", 3, "Training epochs.", flag_values=f)
     flags.DEFINE_integer("batch_size", 32, "Batch size.", flag_values=f)
-    flags.DEFINE_float("learning_rate", None, "Peak learning rate (default 5e-5; 1e-3 "
-                       "with --mode=feature).", flag_values=f)
+    flags.DEFINE_float("learning_rate", None, "Peak learning rate (default 5e-5; 3e-3, the "
+                       "head's peak, with --schedule=ulmfit; 1e-3 with --mode=feature).",
+                       flag_values=f)
     flags.DEFINE_integer("seq_length", None, "Packed length (default 128; 384 for squad).",
                          flag_values=f)
     flags.DEFINE_enum("mode", "finetune", ["finetune", "feature"],
