@@ -24,7 +24,7 @@ the mean and standard error of the paired gap tfnlp - transformers.
 Run:
     python benchmarks/finetune_vs_transformers.py --train_sizes=100,1000
         [--seeds=0,1,2] [--test_size=1000] [--epochs=3] [--batch_size=32]
-        [--seq_length=64] [--learning_rate=1e-4] [--ulmfit_learning_rate=1e-3]
+        [--seq_length=64] [--learning_rate=1e-4] [--ulmfit_learning_rate=3e-3]
         [--schedules=linear,ulmfit] [--work_dir=/tmp/ft]
 """
 
@@ -84,8 +84,13 @@ def _run(cmd):
     return done.stdout, time.perf_counter() - start
 
 
+def peak_rate(schedule):
+    """The peak learning rate a tfnlp schedule runs at."""
+    return (ULMFIT_LR.value or LR.value) if schedule == "ulmfit" else LR.value
+
+
 def tfnlp_accuracy(hub_dir, train_path, test_path, schedule, out_dir, seed):
-    rate = ULMFIT_LR.value if schedule == "ulmfit" and ULMFIT_LR.value else LR.value
+    rate = peak_rate(schedule)
     _, seconds = _run([
         "tfnlp", "finetune", f"--encoder={hub_dir}", "--task=classification",
         f"--train={train_path}", f"--eval={test_path}", f"--output={out_dir}",
@@ -99,7 +104,6 @@ def tfnlp_accuracy(hub_dir, train_path, test_path, schedule, out_dir, seed):
 
 
 def transformers_accuracy(train_path, test_path, labels, seed):
-    import numpy as np
     import torch
     from transformers import BertForSequenceClassification, BertTokenizerFast
 
@@ -197,7 +201,7 @@ def main(_):
                 row[f"tfnlp_{schedule}_macro_f1"] = None if f1 is None else round(f1, 4)
                 row[f"tfnlp_{schedule}_seconds"] = round(seconds, 1)
                 if schedule == "ulmfit":
-                    row["ulmfit_learning_rate"] = ULMFIT_LR.value or LR.value
+                    row["ulmfit_learning_rate"] = peak_rate(schedule)
             if not SKIP_HF.value:
                 acc, seconds = transformers_accuracy(train_path, test_path, labels, seed)
                 row["transformers_accuracy"] = round(acc, 4)

@@ -60,7 +60,8 @@ With `bias_corrected_epsilon=True` (the default) an Adam-family base gets
 `eps * sqrt(1 - beta_2**t)` inside its update, which is exactly Algorithm
 1 (`m_hat / (sqrt(v_hat) + eps)`). Measured on MiniLM (20 steps, no
 dropout, same batches and head): the loss curve then matches
-`torch.optim.AdamW` to the 4th decimal instead of falling behind.
+`torch.optim.AdamW` to 2e-6 per step instead of falling behind (2.5e-2
+with the Keras form after 10 steps).
 
 Keras internals used, and why: `self._get_variable_index(variable)` (the
 lookup every built-in `update_step` uses; `update_step` receives the
