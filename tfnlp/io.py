@@ -1,0 +1,252 @@
+"""File helpers shared by every part of tfnlp: atomic writes, JSON/JSONL
+reading with clear errors, content hashes, one-line progress logging.
+
+One copy of each: everything else imports them from here.
+
+Example:
+
+>>> import os, tempfile
+>>> path = atomic_write_text(os.path.join(tempfile.mkdtemp(), "a.txt"), "hi\\n")
+>>> open(path).read()
+'hi\\n'
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+from tfnlp.errors import TfnlpError
+
+
+def _default_mode(directory=False):
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if directory else 0o666) & ~umask
+
+
+def atomic_write(path, write_fn, binary=False):
+    """Writes a file so that readers see the old or the new one, never half.
+
+    Args:
+        path: destination file; its folder is created.
+        write_fn: callable taking the open temporary file object.
+        binary: open the temporary file in binary mode.
+
+    Returns:
+        str, the path.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.tmp-", dir=folder)
+    try:
+        mode = "wb" if binary else "w"
+        kwargs = {} if binary else {"encoding": "utf-8", "newline": "\n"}
+        with os.fdopen(fd, mode, **kwargs) as f:
+            write_fn(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _default_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
+
+
+def atomic_write_text(path, text):
+    """Writes `text` (UTF-8) to `path` atomically. Returns the path."""
+    return atomic_write(path, lambda f: f.write(text))
+
+
+def atomic_copy(source, path):
+    """Copies a file to `path` atomically. Returns the path."""
+    with open(source, "rb") as src:
+        return atomic_write(path, lambda f: shutil.copyfileobj(src, f), binary=True)
+
+
+def is_saved_model_dir(path):
+    """True if `path` is a directory holding a `saved_model.pb`."""
+    return os.path.isfile(os.path.join(os.fspath(path), "saved_model.pb"))
+
+
+def check_output_dir(output_dir, allowed=is_saved_model_dir, what="a SavedModel"):
+    """Raises `TfnlpError` unless `output_dir` may be (over)written.
+
+    A write may replace an earlier output of the same kind (`allowed`) or
+    fill an empty or missing directory; it refuses a plain file or a
+    non-empty directory of something else (it would delete the user's files).
+
+    Args:
+        output_dir: the target directory.
+        allowed: predicate on a non-empty existing directory.
+        what: what `allowed` accepts, for the message.
+
+    Returns:
+        The absolute path of `output_dir`.
+    """
+    output_dir = os.path.abspath(os.fspath(output_dir))
+    if os.path.exists(output_dir):
+        if not os.path.isdir(output_dir):
+            raise TfnlpError(f"{output_dir}: exists and is not a directory; "
+                             "choose another output folder")
+        if os.listdir(output_dir) and not allowed(output_dir):
+            raise TfnlpError(
+                f"{output_dir}: non-empty directory that is not {what}; "
+                "refusing to replace it. Choose an empty or new output folder")
+    return output_dir
+
+
+def remove_stale_temp_dirs(parent, base):
+    """Deletes `.BASE.tmp-*` / `.BASE.old-*` folders an interrupted write left."""
+    if not os.path.isdir(parent):
+        return
+    for name in os.listdir(parent):
+        if name.startswith((f".{base}.tmp-", f".{base}.old-")):
+            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+
+
+def atomic_write_dir(output_dir, write_fn, allowed=is_saved_model_dir, what="a SavedModel"):
+    """Runs `write_fn(tmp_dir)` and swaps `tmp_dir` in as `output_dir`.
+
+    The temporary directory is created beside `output_dir` (same
+    filesystem). An existing `output_dir` is renamed aside, the new one
+    renamed into place, then the old one deleted. A failure leaves the old
+    output untouched; leftovers of an earlier interrupted write are removed.
+
+    Args:
+        output_dir: target directory (checked with `check_output_dir`).
+        write_fn: callable taking the temporary directory path.
+        allowed, what: see `check_output_dir`.
+
+    Returns:
+        The absolute path of `output_dir`.
+    """
+    output_dir = check_output_dir(output_dir, allowed, what)
+    parent = os.path.dirname(output_dir)
+    os.makedirs(parent, exist_ok=True)
+    base = os.path.basename(output_dir)
+    remove_stale_temp_dirs(parent, base)
+    tmp_dir = tempfile.mkdtemp(prefix=f".{base}.tmp-", dir=parent)
+    try:
+        write_fn(tmp_dir)
+        for root, dirs, _ in os.walk(tmp_dir):
+            for d in dirs:
+                os.chmod(os.path.join(root, d), _default_mode(directory=True))
+        os.chmod(tmp_dir, _default_mode(directory=True))
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
+    old_dir = None
+    if os.path.exists(output_dir):
+        old_dir = tempfile.mkdtemp(prefix=f".{base}.old-", dir=parent)
+        os.rmdir(old_dir)
+        os.rename(output_dir, old_dir)
+    try:
+        os.rename(tmp_dir, output_dir)
+    except BaseException:
+        if old_dir is not None:
+            os.rename(old_dir, output_dir)
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
+    if old_dir is not None:
+        shutil.rmtree(old_dir, ignore_errors=True)
+    return output_dir
+
+
+def read_json(path, what="JSON"):
+    """Loads a JSON object from `path`, with a clear error if it is broken.
+
+    Args:
+        path: file path.
+        what: short description used in error messages (e.g. "config").
+
+    Returns:
+        The decoded dict.
+    """
+    if not os.path.isfile(path):
+        raise TfnlpError(f"{path}: {what} file not found")
+    try:
+        with open(path, encoding="utf-8") as f:
+            value = json.load(f)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise TfnlpError(f"{path}: not valid JSON ({e})") from None
+    except OSError as e:
+        raise TfnlpError(f"{path}: cannot read ({e.strerror})") from None
+    if not isinstance(value, dict):
+        raise TfnlpError(f"{path}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def read_jsonl(path):
+    """Reads a JSONL file: one JSON object per non-blank line.
+
+    Args:
+        path: path of a UTF-8 text file.
+
+    Returns:
+        A list of `(line_number, record)` pairs, `line_number` 1-based.
+
+    Raises:
+        TfnlpError: the file is missing, empty, not UTF-8, or a line is not
+            a JSON object. The message names the file and line.
+    """
+    try:
+        with open(path, "rb") as f:
+            raw_lines = f.read().split(b"\n")
+    except OSError as e:
+        raise TfnlpError(f"{path}: cannot read file ({e.strerror})") from None
+    records = []
+    for number, raw in enumerate(raw_lines, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise TfnlpError(f"{path}:{number}: not valid UTF-8 (byte {e.start}); "
+                             "re-encode the file as UTF-8") from None
+        if number == 1:
+            line = line.lstrip("\ufeff")
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise TfnlpError(f"{path}:{number}: bad JSON ({e.msg} at column {e.colno})") from None
+        if not isinstance(record, dict):
+            raise TfnlpError(f"{path}:{number}: expected a JSON object, "
+                             f"got {type(record).__name__}")
+        records.append((number, record))
+    if not records:
+        raise TfnlpError(f"{path}: empty file, expected one JSON object per line")
+    return records
+
+
+def file_sha256(path):
+    """Returns the hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def files_sha256(files):
+    """One hex SHA-256 over several named files (a tokenizer's asset folder).
+
+    Args:
+        files: dict file name -> path.
+
+    Returns:
+        str, 64 hex digits; it changes when any file's name or bytes change.
+    """
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode("utf-8") + b"\0" + file_sha256(files[name]).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def print_log(message):
+    """Writes one progress line to stderr (stdout is kept for results)."""
+    print(f"[tfnlp] {message}", file=sys.stderr, flush=True)
