@@ -12,6 +12,11 @@ if [ ! -f /usr/share/wordnet/data.noun ]; then
   $SUDO apt-get install -y -qq wordnet-base
 fi
 
+# Per-asset installers (one file each: GCIDE corpus, GPT-2's BPE files, ...).
+for part in scripts/install.d/*.sh; do
+  if [ -f "$part" ]; then bash "$part" "${1:-}"; fi
+done
+
 python3 -m pip install -q --upgrade pip
 if [ "${1:-}" = "test" ]; then
   # The CPU build of torch (a test-only reference for parity checks); plain

@@ -44,6 +44,14 @@ COMMANDS = {
     "finetune": "tfnlp.cli.finetune_command",
     "evaluate": "tfnlp.cli.evaluate_command",
     "predict": "tfnlp.cli.predict_command",
+    "distill": "tfnlp.cli.distill_command",
+    "generate": "tfnlp.cli.generate_command",
+    "score": "tfnlp.cli.score_command",
+    "word2vec": "tfnlp.cli.word2vec_command",
+    "glove": "tfnlp.cli.glove_command",
+    "evaluate_embeddings": "tfnlp.cli.evaluate_embeddings_command",
+    "analogy": "tfnlp.cli.analogy_command",
+    "plot_embeddings": "tfnlp.cli.plot_embeddings_command",
 }
 EXIT_USAGE = 2
 
