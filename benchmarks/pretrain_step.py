@@ -24,8 +24,9 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from absl import app, flags  # noqa: E402
 
-from tfnlp.models import BertEncoder, get_preset_config  # noqa: E402
-from tfnlp.models.bert_pretrainer import BertPretrainer  # noqa: E402
+from tfnlp.models.bert.backbone import BertEncoder  # noqa: E402
+from tfnlp.models.bert.presets import get_preset_config  # noqa: E402
+from tfnlp.models.bert.pretrainer import BertPretrainer  # noqa: E402
 
 FLAGS = flags.DEFINE_string("presets", "bert_tiny,bert_mini", "Comma-separated presets.")
 BATCH = flags.DEFINE_integer("batch_size", 32, "Batch size.")

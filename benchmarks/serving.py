@@ -40,8 +40,8 @@ import keras  # noqa: E402
 import keras_hub  # noqa: E402
 
 from tfnlp.hub.serving import SERVE_IDS, export_serving_model  # noqa: E402
-from tfnlp.models import BertEncoder  # noqa: E402
-from tfnlp.models.bert_presets import get_preset_config  # noqa: E402
+from tfnlp.models.bert.backbone import BertEncoder  # noqa: E402
+from tfnlp.models.bert.presets import get_preset_config  # noqa: E402
 
 PRESETS = flags.DEFINE_string("presets", "bert_tiny", "Comma-separated tfnlp presets.")
 CALLS = flags.DEFINE_integer("calls", 50, "Timed calls at batch 1 (batch 32 gets 2/5 of it).")

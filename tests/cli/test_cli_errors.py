@@ -70,7 +70,7 @@ def test_export_errors(files, tmp_path, capsys):
     assert rc == 2 and len(err) == 1 and "no config.json" in err[0]
 
     # A run whose checkpoint has no MLM head (an encoder-only checkpoint).
-    from tfnlp.models.bert_encoder import BertEncoder
+    from tfnlp.models.bert.backbone import BertEncoder
     from tfnlp.pretraining.checkpointing import TrainingCheckpoint, checkpoint_directory
     from tfnlp.pretraining.run_config import PretrainConfig
 

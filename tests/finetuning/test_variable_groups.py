@@ -59,7 +59,7 @@ def test_layers_sorted_numerically():
 
 
 def test_bert_encoder_pooler_merge_or_separate():
-    from tfnlp.models import BertEncoder
+    from tfnlp.models.bert.backbone import BertEncoder
 
     encoder = BertEncoder(
         vocabulary_size=30, num_layers=2, num_heads=2, hidden_dim=8,

@@ -44,8 +44,8 @@ def write_vocab(path):
 def tiny_pretrainer():
     """A 2-layer, hidden-32 BertEncoder inside a BertPretrainer (cached)."""
     if "pretrainer" not in _CACHE:
-        from tfnlp.models.bert_encoder import BertEncoder
-        from tfnlp.models.bert_pretrainer import BertPretrainer
+        from tfnlp.models.bert.backbone import BertEncoder
+        from tfnlp.models.bert.pretrainer import BertPretrainer
         encoder = BertEncoder(vocabulary_size=len(TOKENS), num_layers=2,
                               num_heads=2, hidden_dim=32, intermediate_dim=64,
                               max_sequence_length=64)

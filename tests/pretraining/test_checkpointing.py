@@ -8,8 +8,8 @@ import pytest
 import tensorflow as tf
 
 from tfnlp.errors import TfnlpError
-from tfnlp.models.bert_encoder import BertEncoder
-from tfnlp.models.bert_pretrainer import BertPretrainer
+from tfnlp.models.bert.backbone import BertEncoder
+from tfnlp.models.bert.pretrainer import BertPretrainer
 from tfnlp.optimizers import create_optimizer
 from tfnlp.pretraining.checkpointing import (
     TrainingCheckpoint,

@@ -85,7 +85,7 @@ def write_vocab(path):
 def tiny_encoder(vocab_size, max_sequence_length=64, seed=7):
     import keras
 
-    from tfnlp.models.bert_encoder import BertEncoder
+    from tfnlp.models.bert.backbone import BertEncoder
 
     keras.utils.set_random_seed(seed)
     return BertEncoder(vocabulary_size=vocab_size, num_layers=2, num_heads=2,

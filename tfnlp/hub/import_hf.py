@@ -98,7 +98,7 @@ def load_hf_bert(folder, allow_missing_pooler=False):
     >>> encoder.num_layers, lower, mlm is None                                # doctest: +SKIP
     (6, True, True)
     """
-    from tfnlp.models.bert_encoder import BertEncoder
+    from tfnlp.models.bert.backbone import BertEncoder
 
     folder = resolve_hf_folder(folder)
     config_path = os.path.join(folder, CONFIG_FILE)
@@ -130,7 +130,7 @@ def build_hf_pretrainer(hf_bert):
         hf_bert: the `HfBert` from `load_hf_bert`.
 
     Returns:
-        `tfnlp.models.bert_pretrainer.BertPretrainer` whose `mlm_head` (and
+        `tfnlp.models.bert.pretrainer.BertPretrainer` whose `mlm_head` (and
         `nsp_head`, if the checkpoint has `cls.seq_relationship.*`) hold the
         checkpoint's weights.
 
@@ -141,7 +141,7 @@ def build_hf_pretrainer(hf_bert):
 
     >>> pretrainer = build_hf_pretrainer(load_hf_bert(folder))   # doctest: +SKIP
     """
-    from tfnlp.models.bert_pretrainer import BertPretrainer
+    from tfnlp.models.bert.pretrainer import BertPretrainer
 
     if not hf_bert.mlm_weights:
         raise TfnlpError(NO_MLM_MESSAGE)

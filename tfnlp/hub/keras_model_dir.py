@@ -79,7 +79,7 @@ def load_keras_model_dir(directory):
     >>> encoder, vocab, lower, _ = load_keras_model_dir("/tmp/out/keras")   # doctest: +SKIP
     """
     from tfnlp.hub.import_hf import HfBert
-    from tfnlp.models.bert_encoder import BertEncoder
+    from tfnlp.models.bert.backbone import BertEncoder
 
     config = read_json(os.path.join(directory, CONFIG_FILE), "tfnlp model config")
     if config.get("format") != FORMAT:

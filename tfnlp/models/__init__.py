@@ -1,4 +1,18 @@
-"""Encoders and pretraining networks."""
+"""tfnlp.models: model families, one folder each, behind one contract.
 
-from tfnlp.models.bert_encoder import BertEncoder  # noqa: F401
-from tfnlp.models.bert_presets import BERT_PRESETS, get_preset_config  # noqa: F401
+- `registry.py`: `get_family(name)`, `family_names()`, `register_family`.
+- `family.py`: the `Family` contract, `HubInterface`, `ExportHead`.
+- `model_dir.py`: the native model dir (backbone + tokenizer + heads).
+- `bert/`, `electra/`, `distilbert/`, `gpt2/`, `xlnet/`, `elmo/`, `static/`.
+
+Importing this package imports no TensorFlow; a family's folder is
+imported on first use.
+
+Example:
+
+>>> from tfnlp.models import get_family
+>>> get_family("bert").name
+'bert'
+"""
+
+from tfnlp.models.registry import family_names, get_family, register_family  # noqa: F401

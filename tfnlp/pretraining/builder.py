@@ -41,8 +41,8 @@ def build_pretrainer(config, vocab_size, total_steps=None):
     """
     import keras
 
-    from tfnlp.models.bert_encoder import BertEncoder
-    from tfnlp.models.bert_pretrainer import BertPretrainer
+    from tfnlp.models.bert.backbone import BertEncoder
+    from tfnlp.models.bert.pretrainer import BertPretrainer
     from tfnlp.optimizers import create_optimizer
 
     keras.utils.set_random_seed(config.seed)
@@ -82,8 +82,8 @@ def load_pretrainer(model_dir, require_mlm=False):
     >>> pretrainer, config, vocab = load_pretrainer("run")   # doctest: +SKIP
     >>> encoder = pretrainer.encoder                        # doctest: +SKIP
     """
-    from tfnlp.models.bert_encoder import BertEncoder
-    from tfnlp.models.bert_pretrainer import BertPretrainer
+    from tfnlp.models.bert.backbone import BertEncoder
+    from tfnlp.models.bert.pretrainer import BertPretrainer
     from tfnlp.text.vocab import load_vocab
 
     config = PretrainConfig.load(model_dir)

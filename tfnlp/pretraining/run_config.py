@@ -161,8 +161,8 @@ class PretrainConfig:
             TfnlpError: unknown preset, a `custom` preset without sizes, or
                 sizes that cannot be built (e.g. hidden not divisible by heads).
         """
-        from tfnlp.models.bert_encoder import validate_encoder_config
-        from tfnlp.models.bert_presets import BERT_PRESETS, get_preset_config
+        from tfnlp.models.bert.backbone import validate_encoder_config
+        from tfnlp.models.bert.presets import BERT_PRESETS, get_preset_config
 
         if self.preset == CUSTOM_PRESET:
             missing = [name for name in ("num_layers", "hidden_dim", "num_heads")

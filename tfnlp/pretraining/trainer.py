@@ -93,7 +93,7 @@ def evaluate_heldout(pretrainer, heldout, log_dir=None, step=0):
     """
     import tensorflow as tf
 
-    from tfnlp.models.bert_pretrainer import BertPretrainer
+    from tfnlp.models.bert.pretrainer import BertPretrainer
     from tfnlp.text.pretraining_data import unigram_baseline_accuracy
 
     metrics = canonical_metrics(pretrainer.evaluate(
@@ -177,7 +177,7 @@ def pretrain(config, log=print_log):
     ...                                  steps=100))   # doctest: +SKIP
     """
     from tfnlp.distribute import resolve_strategy
-    from tfnlp.models.bert_pretrainer import BertPretrainer
+    from tfnlp.models.bert.pretrainer import BertPretrainer
     from tfnlp.pretraining.builder import build_pretrainer
     from tfnlp.text.vocab import load_vocab
 

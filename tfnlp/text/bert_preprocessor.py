@@ -25,7 +25,8 @@ import tensorflow_text as tf_text
 
 from tfnlp.errors import TfnlpError
 from tfnlp.text.normalization import normalize_text
-from tfnlp.text.vocab import load_vocab, validate_vocab
+from tfnlp.text.tokenizer import Tokenizer
+from tfnlp.text.vocab import load_vocab, validate_vocab, write_vocab
 
 
 def _check_seq_length(seq_length, num_segments, name="seq_length"):
@@ -40,8 +41,11 @@ def _check_seq_length(seq_length, num_segments, name="seq_length"):
 
 
 @keras.saving.register_keras_serializable(package="tfnlp")
-class BertPreprocessor(keras.layers.Layer):
-    """Tokenizes and packs text for a BERT encoder, in-graph.
+class BertPreprocessor(Tokenizer):
+    """Tokenizes and packs text for a BERT encoder, in-graph (WordPiece).
+
+    The WordPiece `Tokenizer` of the BERT, ELECTRA and DistilBERT families;
+    its asset folder holds `vocab.txt`.
 
     Args:
       vocabulary: path of a vocab file (one token per line) or a list of
@@ -61,11 +65,16 @@ class BertPreprocessor(keras.layers.Layer):
     >>> pre([tf.constant(["a question?"]), tf.constant(["an answer."])])  # doctest: +SKIP
     """
 
+    kind = "wordpiece"
+    VOCAB_FILE = "vocab.txt"
+
     def __init__(self, vocabulary, lower_case=True, seq_length=128, **kwargs):
-        kwargs.setdefault("trainable", False)
-        super().__init__(**kwargs)
+        _check_seq_length(seq_length, 1)
+        super().__init__(seq_length=seq_length, **kwargs)
+        self._vocab_path = None
         if isinstance(vocabulary, (str, os.PathLike)):
             tokens = load_vocab(vocabulary)
+            self._vocab_path = os.fspath(vocabulary)
         elif isinstance(vocabulary, (list, tuple)):
             tokens = validate_vocab(vocabulary)
         else:
@@ -74,10 +83,8 @@ class BertPreprocessor(keras.layers.Layer):
                 f"{type(vocabulary).__name__}")
         if not isinstance(lower_case, bool):
             raise TfnlpError(f"lower_case must be True or False, got {lower_case!r}")
-        _check_seq_length(seq_length, 1)
         self._vocab_tokens = tuple(tokens)
         self.lower_case = lower_case
-        self.seq_length = seq_length
         # A tf.Module attribute: tracked, so it exports with a SavedModel.
         # Normalization happens in `normalize`; see the module docstring.
         self.tokenizer = tf_text.FastBertTokenizer(
@@ -111,6 +118,16 @@ class BertPreprocessor(keras.layers.Layer):
             "mask_id": self._ids["[MASK]"],
             "unknown_id": self._ids["[UNK]"],
         }
+
+    def asset_files(self):
+        """`{"vocab.txt": path}` when built from a file, else `{}`."""
+        return {self.VOCAB_FILE: self._vocab_path} if self._vocab_path else {}
+
+    def save_assets(self, directory):
+        """Writes `directory/vocab.txt` (from the tokens, so an in-memory
+        vocabulary saves too). Returns the directory."""
+        write_vocab(self.vocabulary, os.path.join(directory, self.VOCAB_FILE))
+        return directory
 
     def normalize(self, strings):
         """Normalizes text as BERT's reference tokenizer does.
@@ -212,40 +229,10 @@ class BertPreprocessor(keras.layers.Layer):
             "padding_mask": tf.cast(padding_mask, tf.int32),
         }
 
-    def call(self, inputs):
-        """Tokenizes and packs one string tensor or a list of 1-2 of them.
-
-        Args:
-          inputs: string tensor `[batch]`, or a list/tuple of 1-2 of them
-            (sentence pairs).
-
-        Returns:
-          dict of int32 `[batch, seq_length]`: `token_ids`, `segment_ids`,
-          `padding_mask`.
-        """
-        if isinstance(inputs, dict):
-            raise TfnlpError("BertPreprocessor takes a string tensor or a list "
-                             "of 1-2 string tensors, not a dict")
-        if not isinstance(inputs, (list, tuple)):
-            inputs = [inputs]
-        if not 1 <= len(inputs) <= 2:
-            raise TfnlpError(
-                f"BertPreprocessor takes 1 or 2 text segments, got {len(inputs)}")
-        return self.pack([self.tokenize(x) for x in inputs])
-
-    def compute_output_spec(self, inputs):
-        batch = None
-        first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
-        if getattr(first, "shape", None) is not None and len(first.shape) > 0:
-            batch = first.shape[0]
-        spec = keras.KerasTensor((batch, self.seq_length), dtype="int32")
-        return {k: spec for k in ("token_ids", "segment_ids", "padding_mask")}
-
     def get_config(self):
         config = super().get_config()
         config.update({
             "vocabulary": list(self.vocabulary),
             "lower_case": self.lower_case,
-            "seq_length": self.seq_length,
         })
         return config

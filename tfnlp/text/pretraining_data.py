@@ -175,7 +175,8 @@ def build_pretraining_dataset(files, vocabulary, lower_case=True, seq_length=128
     Args:
       files: corpus path(s): a path, comma-separated paths, a glob or a list.
         Format: one sentence per line, a blank line between documents.
-      vocabulary: vocab file path or list of tokens.
+      vocabulary: vocab file path, list of tokens, or a WordPiece
+        `BertPreprocessor` (then `lower_case` is the tokenizer's).
       lower_case: True for an uncased vocabulary.
       seq_length: packed length.
       batch_size: sequences per batch.
@@ -228,8 +229,11 @@ def build_pretraining_dataset(files, vocabulary, lower_case=True, seq_length=128
     if drop_remainder is None:
         drop_remainder = bool(repeat)
 
-    preprocessor = BertPreprocessor(vocabulary, lower_case=lower_case,
-                                    seq_length=seq_length)
+    if isinstance(vocabulary, BertPreprocessor):
+        preprocessor = vocabulary
+    else:
+        preprocessor = BertPreprocessor(vocabulary, lower_case=lower_case,
+                                        seq_length=seq_length)
     masker = MlmMasker(preprocessor.vocabulary, max_predictions_per_seq,
                        masked_lm_prob=masked_lm_prob,
                        whole_word_masking=whole_word_masking)

@@ -5,7 +5,7 @@ import keras_hub
 
 from tfnlp.errors import TfnlpError
 from tfnlp.layers.bert_embeddings import BertEmbeddings
-from tfnlp.models.bert_presets import get_preset_config
+from tfnlp.models.bert.presets import get_preset_config
 
 
 def validate_encoder_config(vocabulary_size, num_layers, num_heads, hidden_dim):
@@ -185,7 +185,7 @@ class BertEncoder(keras.Model):
         """Builds a randomly initialised encoder of a named architecture.
 
         Args:
-            preset: str, a key of `tfnlp.models.bert_presets.BERT_PRESETS`.
+            preset: str, a key of `tfnlp.models.bert.presets.BERT_PRESETS`.
             vocabulary_size: int, size of the vocab the encoder will read.
             **overrides: constructor arguments replacing the preset's.
 
@@ -215,6 +215,9 @@ class BertEncoder(keras.Model):
             "num_segments": self.num_segments,
             "layer_norm_epsilon": self.layer_norm_epsilon,
             "initializer_range": self.initializer_range,
+            # The policy name ("float32", "bfloat16", "mixed_bfloat16"), so a
+            # bf16 encoder reloads as bf16.
+            "dtype": self.dtype_policy.name,
         }
 
     @classmethod

@@ -6,8 +6,8 @@ import pytest
 import tensorflow as tf
 
 from tfnlp.layers.next_sentence_head import NextSentenceHead
-from tfnlp.models import BertEncoder
-from tfnlp.models.bert_pretrainer import BertPretrainer
+from tfnlp.models.bert.backbone import BertEncoder
+from tfnlp.models.bert.pretrainer import BertPretrainer
 
 VOCAB, SEQ, PREDS = 120, 16, 4
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from tfnlp.errors import TfnlpError
-from tfnlp.models import BERT_PRESETS, BertEncoder, get_preset_config
+from tfnlp.models.bert.backbone import BertEncoder
+from tfnlp.models.bert.presets import BERT_PRESETS, get_preset_config
 
 
 def _inputs(batch=2, seq=12, vocab=100, pad_from=None):

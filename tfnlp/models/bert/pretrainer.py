@@ -4,7 +4,7 @@ import keras
 import keras_hub
 
 from tfnlp.layers.next_sentence_head import NextSentenceHead
-from tfnlp.models.bert_encoder import BertEncoder
+from tfnlp.models.bert.backbone import BertEncoder
 
 ENCODER_INPUTS = ("token_ids", "segment_ids", "padding_mask")
 
@@ -69,6 +69,11 @@ class BertPretrainer(keras.Model):
         self.mlm_head = mlm_head
         self.nsp_head = nsp_head
         self.use_nsp = use_nsp
+
+    @property
+    def backbone(self):
+        """The encoder (the family contract's name for it)."""
+        return self.encoder
 
     @staticmethod
     def split_features(features):
