@@ -1,0 +1,56 @@
+"""Shared fixtures of the ELMo tests: a tiny corpus, vocab and tokenizer."""
+
+import os
+
+import pytest
+
+import tfnlp.text.words as _words
+
+if not hasattr(_words, "tf_text"):
+    # tfnlp/text/words.py imports tensorflow_text inside its docstring (a
+    # shared-code slip reported to the lead); make split_words usable here
+    # until it imports it for real.
+    import tensorflow_text
+
+    _words.tf_text = tensorflow_text
+
+SENTENCES = [
+    "The cat sat on the mat.",
+    "A dog ran in the park.",
+    "The dog saw the cat.",
+    "Birds sing in the morning.",
+    "The cat and the dog are friends.",
+    "A bird sat on the dog.",
+    "Cats like fish and dogs like meat.",
+    "The morning sun was warm.",
+    "A small bird ate the seed.",
+    "The park was quiet in the morning.",
+]
+
+
+@pytest.fixture(scope="session")
+def corpus_file(tmp_path_factory):
+    """A small corpus: documents of sentences, a blank line between them."""
+    path = tmp_path_factory.mktemp("elmo_corpus") / "corpus.txt"
+    lines = []
+    for repeat in range(6):
+        for i in range(0, len(SENTENCES), 2):
+            lines += SENTENCES[i:i + 2] + [""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def vocab_file(corpus_file, tmp_path_factory):
+    from tfnlp.models.elmo.vocab import learn_word_vocab, write_word_vocab
+
+    words = learn_word_vocab(corpus_file, max_size=200)
+    return write_word_vocab(words, os.path.join(tmp_path_factory.mktemp("elmo_vocab"),
+                                                "vocab.txt"))
+
+
+@pytest.fixture(scope="session")
+def tokenizer(vocab_file):
+    from tfnlp.models.elmo.tokenizer import ElmoTokenizer
+
+    return ElmoTokenizer(vocab_file, seq_length=16)
