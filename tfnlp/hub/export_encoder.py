@@ -1,4 +1,4 @@
-"""Export a `BertEncoder` as a TF-Hub BERT encoder SavedModel.
+"""Export a family backbone as a TF-Hub BERT-interface encoder SavedModel.
 
 The module honours the interface of Google's BERT encoders on TF Hub (see
 DESIGN.md, "The TF-Hub BERT interface we honour"), so `hub.KerasLayer`
@@ -11,8 +11,10 @@ all use it unchanged:
   Traced for `training=True` (dropout on) and `training=False`.
 - attributes `variables`, `trainable_variables`, `regularization_losses`
   (lists, which `hub.KerasLayer` reads to register weights), `vocab_file`
-  (an Asset copied into `assets/`) and `do_lower_case` (bool variable).
-- optional `obj.mlm(inputs + masked_lm_positions)`, adding `mlm_logits`.
+  (or `sp_model_file`: an Asset copied into `assets/`), `do_lower_case`
+  (bool variable) and `tfnlp_family` (string variable).
+- the family's subobjects, e.g. `obj.mlm(inputs + masked_lm_positions)`
+  adding `mlm_logits`, `obj.rtd(inputs)`, `obj.lm(inputs)`.
 - a `serving_default` signature (training off, flat outputs
   `encoder_outputs_{i}`).
 
@@ -24,30 +26,27 @@ attributes (a `tf.Module` would compute `variables` instead and lose it).
 Example:
 
 >>> encoder = BertEncoder.from_preset("bert_tiny", vocabulary_size=30522)  # doctest: +SKIP
->>> export_encoder_module(encoder, "vocab.txt", True, "/tmp/bert_encoder")  # doctest: +SKIP
+>>> export_encoder_module(encoder, tokenizer, "/tmp/bert_encoder")          # doctest: +SKIP
 >>> obj = tf.saved_model.load("/tmp/bert_encoder")                         # doctest: +SKIP
 >>> obj(inputs, training=False)["pooled_output"]                           # doctest: +SKIP
 """
 
-import os
-
 import tensorflow as tf
 
 from tfnlp.errors import TfnlpError
-from tfnlp.hub.atomic import atomic_write_dir, check_output_dir
+from tfnlp.hub.export_preprocess import attach_tokenizer_assets
 from tfnlp.hub.interface import (HUB_INPUT_NAMES, encoder_input_spec,
                                  flatten_encoder_outputs, tf_variables,
                                  to_keras_inputs)
-from tfnlp.text.vocab import load_vocab
+from tfnlp.io import atomic_write_dir, check_output_dir
 
 
-def _hub_outputs(encoder_outputs):
-    return {
-        "pooled_output": encoder_outputs["pooled_output"],
-        "sequence_output": encoder_outputs["sequence_output"],
-        "encoder_outputs": list(encoder_outputs["encoder_outputs"]),
-        "default": encoder_outputs["pooled_output"],
-    }
+def _hub_outputs(outputs):
+    """Backbone outputs as the hub module returns them (lists, `default`)."""
+    result = dict(outputs)
+    result["encoder_outputs"] = list(outputs["encoder_outputs"])
+    result["default"] = outputs["pooled_output"]
+    return result
 
 
 def _attach_variable_lists(module, keras_objects):
@@ -73,75 +72,61 @@ def _trace_call(fn, input_spec):
     return call
 
 
-def _check_mlm_head(mlm_head, encoder):
-    head = getattr(mlm_head, "mlm_head", mlm_head)  # a BertPretrainer works too
-    if not callable(head):
-        raise TfnlpError(
-            f"mlm_head must be a Keras layer called as head(sequence_output, "
-            f"mask_positions=...), got {type(mlm_head).__name__}")
-    vocab_size = getattr(head, "vocabulary_size", None)
-    if vocab_size not in (None, encoder.vocabulary_size):
-        raise TfnlpError(
-            f"mlm_head predicts {vocab_size} tokens but the encoder has "
-            f"{encoder.vocabulary_size}")
-    return head
+def _head_subobject(backbone, name, head, spec):
+    if not callable(getattr(head, "fn", None)):
+        raise TfnlpError(f"export head {name!r} must be a tfnlp.models.family.ExportHead, "
+                         f"got {type(head).__name__}")
+    head_spec = dict(spec)
+    for extra in head.extra_inputs:
+        head_spec[extra] = tf.TensorSpec([None, None], tf.int32, name=extra)
+
+    def encode_head(inputs, training):
+        keras_inputs = to_keras_inputs(inputs)
+        keras_inputs.update({k: inputs[k] for k in head.extra_inputs})
+        outputs = dict(head.fn(keras_inputs, training=training))
+        if "pooled_output" in outputs:
+            outputs = _hub_outputs(outputs)
+        return outputs
+
+    sub = tf.train.Checkpoint()
+    sub.__call__ = _trace_call(encode_head, head_spec)
+    _attach_variable_lists(sub, [backbone, *head.keras_objects])
+    return sub
 
 
-def build_encoder_module(encoder, vocab_file, do_lower_case, mlm_head=None):
+def build_encoder_module(backbone, tokenizer, family="bert", heads=None,
+                         asset_attribute="vocab_file"):
     """Builds (without saving) the trackable object `export_encoder_module` saves.
 
     Args:
-        encoder: a built `tfnlp.models.BertEncoder`.
-        vocab_file: path of the vocab file the encoder was trained with.
-        do_lower_case: bool, True for uncased vocabularies.
-        mlm_head: optional masked-LM head (e.g. `BertPretrainer.mlm_head`, or
-            the `BertPretrainer` itself) called as
-            `head(sequence_output, mask_positions=positions)`.
+        backbone: a built family backbone (dict in with `token_ids`,
+            `segment_ids`, `padding_mask`; dict out).
+        tokenizer: its `Tokenizer`, built from its asset files.
+        family: the family name (recorded as `tfnlp_family`).
+        heads: optional dict name -> `tfnlp.models.family.ExportHead`,
+            exported as subobjects `obj.<name>(inputs + extra inputs)`.
+        asset_attribute: `"vocab_file"` or `"sp_model_file"`.
 
     Returns:
-        A `tf.train.Checkpoint` with `__call__`, the variable lists,
-        `vocab_file`, `do_lower_case`, optional `mlm`, and a
-        `serving_default` concrete function in `module.signatures_to_save`.
+        A `tf.train.Checkpoint` with `__call__`, the variable lists, the
+        tokenizer asset attributes, the subobjects and `serving_default`.
     """
-    if not isinstance(do_lower_case, bool):
-        raise TfnlpError(f"do_lower_case must be True or False, got {do_lower_case!r}")
-    vocab_file = os.fspath(vocab_file)
-    tokens = load_vocab(vocab_file)
-    if len(tokens) > encoder.vocabulary_size:
+    vocabulary_size = getattr(backbone, "vocabulary_size", None)
+    if vocabulary_size is not None and tokenizer.vocab_size > vocabulary_size:
         raise TfnlpError(
-            f"{vocab_file}: {len(tokens)} tokens but the encoder embeds only "
-            f"{encoder.vocabulary_size}; export with the encoder's own vocab.")
+            f"the tokenizer has {tokenizer.vocab_size} tokens but the encoder embeds "
+            f"only {vocabulary_size}; export with the encoder's own tokenizer")
 
     def encode(inputs, training):
-        return _hub_outputs(encoder(to_keras_inputs(inputs), training=training))
+        return _hub_outputs(backbone(to_keras_inputs(inputs), training=training))
 
     spec = encoder_input_spec()
     module = tf.train.Checkpoint()
     module.__call__ = _trace_call(encode, spec)
-    _attach_variable_lists(module, [encoder])
-    module.vocab_file = tf.saved_model.Asset(vocab_file)
-    module.do_lower_case = tf.Variable(do_lower_case, trainable=False,
-                                       name="do_lower_case")
-
-    if mlm_head is not None:
-        head = _check_mlm_head(mlm_head, encoder)
-
-        def encode_mlm(inputs, training):
-            outputs = encoder(to_keras_inputs(inputs), training=training)
-            result = _hub_outputs(outputs)
-            result["mlm_logits"] = head(
-                outputs["sequence_output"],
-                mask_positions=inputs["masked_lm_positions"],
-                training=training)
-            return result
-
-        mlm_spec = dict(spec)
-        mlm_spec["masked_lm_positions"] = tf.TensorSpec(
-            [None, None], tf.int32, name="masked_lm_positions")
-        mlm = tf.train.Checkpoint()
-        mlm.__call__ = _trace_call(encode_mlm, mlm_spec)
-        _attach_variable_lists(mlm, [encoder, head])
-        module.mlm = mlm
+    _attach_variable_lists(module, [backbone])
+    attach_tokenizer_assets(module, tokenizer, family, asset_attribute)
+    for name, head in (heads or {}).items():
+        setattr(module, name, _head_subobject(backbone, name, head, spec))
 
     @tf.function(input_signature=[spec[name] for name in HUB_INPUT_NAMES])
     def serve(input_word_ids, input_mask, input_type_ids):
@@ -153,9 +138,9 @@ def build_encoder_module(encoder, vocab_file, do_lower_case, mlm_head=None):
     return module
 
 
-def export_encoder_module(encoder, vocab_file, do_lower_case, output_dir,
-                          mlm_head=None):
-    """Writes `encoder` as a TF-Hub BERT encoder SavedModel at `output_dir`.
+def export_encoder_module(backbone, tokenizer, output_dir, family="bert", heads=None,
+                          asset_attribute="vocab_file"):
+    """Writes `backbone` as a TF-Hub BERT-interface encoder SavedModel at `output_dir`.
 
     The SavedModel is written to a temporary directory beside `output_dir`
     and renamed into place, so a failed export leaves an earlier module at
@@ -163,23 +148,22 @@ def export_encoder_module(encoder, vocab_file, do_lower_case, output_dir,
     (`transformer_layer_{i}/...`), which ULMFiT variable grouping reads.
 
     Args:
-        encoder: a `tfnlp.models.BertEncoder`.
-        vocab_file: path of its vocab file; copied into the SavedModel's
-            `assets/` and exposed as `obj.vocab_file`.
-        do_lower_case: bool, exposed as the bool variable `obj.do_lower_case`.
+        backbone: the family backbone.
+        tokenizer: its `Tokenizer` (assets copied into `assets/`).
         output_dir: target directory (new, empty, or an earlier SavedModel).
-        mlm_head: optional masked-LM head (or a `BertPretrainer`); adds the
-            `obj.mlm` subobject returning `mlm_logits [batch, P, vocab]`.
+        family: the family name.
+        heads: optional dict name -> `ExportHead` (e.g. `{"mlm": ...}`).
+        asset_attribute: `"vocab_file"` or `"sp_model_file"`.
 
     Returns:
         The absolute path of the written SavedModel.
 
     Example:
-    >>> export_encoder_module(encoder, "vocab.txt", True, "out/encoder",  # doctest: +SKIP
-    ...                       mlm_head=pretrainer.mlm_head)
+    >>> export_encoder_module(encoder, tokenizer, "out/encoder",       # doctest: +SKIP
+    ...                       heads=get_family("bert").export_heads(pretrainer))
     """
     check_output_dir(output_dir)
-    module = build_encoder_module(encoder, vocab_file, do_lower_case, mlm_head)
+    module = build_encoder_module(backbone, tokenizer, family, heads, asset_attribute)
 
     def write(tmp_dir):
         tf.saved_model.save(

@@ -33,7 +33,7 @@ import os
 import tensorflow as tf
 
 from tfnlp.errors import TfnlpError
-from tfnlp.hub.atomic import atomic_write_dir, check_output_dir
+from tfnlp.io import atomic_write_dir, check_output_dir
 from tfnlp.hub.interface import (HUB_INPUT_NAMES, encoder_input_spec, tf_variables,
                                  to_keras_inputs)
 from tfnlp.text.bert_preprocessor import BertPreprocessor

@@ -1,11 +1,11 @@
-"""tfnlp.pretraining: run, checkpoint and resume BERT pretraining.
+"""tfnlp.pretraining: run, checkpoint and resume pretraining of any family.
 
 Public names:
 - `PretrainConfig` (run_config.py): the settings of a run, `config.json`.
 - `pretrain` (trainer.py): run or resume a run; returns the final metrics.
 - `TrainingCheckpoint` (checkpointing.py): model + optimizer + step
   checkpoints that survive kill -9.
-- `load_pretrainer` (builder.py): a finished run's pretrainer, for export.
+- `load_run` (builder.py): a finished run (family, tokenizer, pretrainer), for export.
 
 Example:
 
@@ -26,10 +26,10 @@ def __getattr__(name):
     if name == "TrainingCheckpoint":
         from tfnlp.pretraining.checkpointing import TrainingCheckpoint
         return TrainingCheckpoint
-    if name == "load_pretrainer":
-        from tfnlp.pretraining.builder import load_pretrainer
-        return load_pretrainer
+    if name == "load_run":
+        from tfnlp.pretraining.builder import load_run
+        return load_run
     raise AttributeError(f"module 'tfnlp.pretraining' has no attribute {name!r}")
 
 
-__all__ = ["PretrainConfig", "pretrain", "TrainingCheckpoint", "load_pretrainer"]
+__all__ = ["PretrainConfig", "pretrain", "TrainingCheckpoint", "load_run"]

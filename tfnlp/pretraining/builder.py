@@ -1,53 +1,66 @@
 """Builds the pretraining network and optimizer of a run, and reloads a finished one.
 
+Both go through the run's family (`tfnlp.models.registry`), so they never
+name one.
+
 Example:
 
->>> pretrainer, optimizer = build_pretrainer(config, vocab_size=8192)   # doctest: +SKIP
->>> pretrainer, config = load_pretrainer("run")   # latest checkpoint   # doctest: +SKIP
+>>> pretrainer, optimizer = build_pretrainer(config, tokenizer)   # doctest: +SKIP
+>>> run = load_run("run")   # latest checkpoint                     # doctest: +SKIP
 """
 
+import dataclasses
 import os
 
 from tfnlp.errors import TfnlpError
 from tfnlp.pretraining.checkpointing import (
     TrainingCheckpoint,
     checkpoint_directory,
-    checkpoint_keys,
     latest_checkpoint,
 )
-from tfnlp.pretraining.run_config import VOCAB_FILE, PretrainConfig
+from tfnlp.pretraining.run_config import TOKENIZER_SUBDIR, PretrainConfig
+from tfnlp.pretraining.run_dir import load_run_tokenizer
 
 
-def build_pretrainer(config, vocab_size, total_steps=None):
-    """Builds `BertPretrainer(BertEncoder.from_preset(...))` and its optimizer, compiled.
+def build_pretraining_model(config, tokenizer):
+    """Builds the run's backbone and (uncompiled) pretrainer.
+
+    Args:
+        config: a `PretrainConfig`.
+        tokenizer: the run's tokenizer (its vocabulary size sizes the model).
+
+    Returns:
+        the pretrainer (its `backbone` attribute is the backbone).
+    """
+    import keras
+
+    family = config.family_object()
+    keras.utils.set_random_seed(config.seed)
+    architecture = config.architecture()
+    backbone = family.build_backbone(architecture, tokenizer.vocab_size)
+    return family.build_pretrainer(backbone, config.resolved_objective(), architecture,
+                                   tokenizer, config.resolved_objective_options())
+
+
+def build_pretrainer(config, tokenizer, total_steps=None):
+    """Builds the run's pretrainer and optimizer, compiled.
 
     Call it under the distribution strategy's scope.
 
     Args:
         config: a `PretrainConfig`.
-        vocab_size: int, the vocabulary size.
+        tokenizer: the run's tokenizer.
         total_steps: int, the steps of the learning-rate schedule; default
             `config.steps`.
 
     Returns:
-        (pretrainer, optimizer): a compiled `BertPretrainer` and the
-        optimizer (`create_optimizer(config.optimizer, ...)`, whose learning
-        rate is a warmup + linear-decay schedule).
-
-    Example:
-
-    >>> with strategy.scope():                                   # doctest: +SKIP
-    ...     pretrainer, optimizer = build_pretrainer(config, 8192)
+        (pretrainer, optimizer): the compiled pretrainer and its optimizer
+        (`create_optimizer(config.optimizer, ...)`, whose learning rate is a
+        warmup + linear-decay schedule).
     """
-    import keras
-
-    from tfnlp.models.bert.backbone import BertEncoder
-    from tfnlp.models.bert.pretrainer import BertPretrainer
     from tfnlp.optimizers import create_optimizer
 
-    keras.utils.set_random_seed(config.seed)
-    encoder = BertEncoder(vocabulary_size=vocab_size, **config.architecture())
-    pretrainer = BertPretrainer(encoder, use_nsp=config.objective == "mlm_nsp")
+    pretrainer = build_pretraining_model(config, tokenizer)
     total_steps = total_steps or config.steps
     optimizer = create_optimizer(
         config.optimizer,
@@ -62,42 +75,59 @@ def build_pretrainer(config, vocab_size, total_steps=None):
     return pretrainer, optimizer
 
 
-def load_pretrainer(model_dir, require_mlm=False):
+@dataclasses.dataclass
+class FinishedRun:
+    """A run's model as of its latest checkpoint (what `load_run` returns).
+
+    Attributes:
+        config: the run's `PretrainConfig`.
+        family: its `Family`.
+        tokenizer: the tokenizer from the run's own copy of the assets.
+        pretrainer: the pretrainer with the checkpoint's weights (not compiled).
+        step: the checkpoint's step.
+    """
+
+    config: PretrainConfig
+    family: object
+    tokenizer: object
+    pretrainer: object
+    step: int
+
+    @property
+    def backbone(self):
+        return self.pretrainer.backbone
+
+
+def load_run(model_dir, seq_length=None):
     """Rebuilds a run's pretrainer with the weights of its latest checkpoint.
 
     Args:
         model_dir: a folder written by `tfnlp.pretraining.pretrain`.
-        require_mlm: raise unless the checkpoint holds a trained MLM head.
+        seq_length: default packed length of the returned tokenizer (None:
+            the run's).
 
     Returns:
-        (pretrainer, config, vocab_path): the `BertPretrainer` (not
-        compiled), the run's `PretrainConfig` and its `vocab.txt`.
+        a `FinishedRun`.
 
     Raises:
-        TfnlpError: no config, vocab or checkpoint in `model_dir`, or no MLM
-            head when `require_mlm`.
-
-    Example:
-
-    >>> pretrainer, config, vocab = load_pretrainer("run")   # doctest: +SKIP
-    >>> encoder = pretrainer.encoder                        # doctest: +SKIP
+        TfnlpError: no config, tokenizer or checkpoint in `model_dir`.
     """
-    from tfnlp.models.bert.backbone import BertEncoder
-    from tfnlp.models.bert.pretrainer import BertPretrainer
-    from tfnlp.text.vocab import load_vocab
-
     config = PretrainConfig.load(model_dir)
-    vocab_path = os.path.join(model_dir, VOCAB_FILE)
-    vocab = load_vocab(vocab_path)
+    folder = os.path.join(model_dir, TOKENIZER_SUBDIR)
+    if not os.path.isdir(folder):
+        raise TfnlpError(f"{model_dir}: no {TOKENIZER_SUBDIR}/ folder; is it a run "
+                         "written by `tfnlp pretrain`?")
+    if seq_length is not None:
+        config = dataclasses.replace(config, seq_length=seq_length)
+    tokenizer = load_run_tokenizer(config, folder)
     path = latest_checkpoint(model_dir)
     if path is None:
         raise TfnlpError(
             f"{model_dir}: no checkpoint in {checkpoint_directory(model_dir)}; "
             "run `tfnlp pretrain` first (it saves every --checkpoint_every steps)")
-    if require_mlm and not any(k.startswith("mlm_head/") for k in checkpoint_keys(path)):
-        raise TfnlpError(
-            f"{path} has no masked-LM head; export without --with_mlm")
-    encoder = BertEncoder(vocabulary_size=len(vocab), **config.architecture())
-    pretrainer = BertPretrainer(encoder, use_nsp=config.objective == "mlm_nsp")
-    TrainingCheckpoint(checkpoint_directory(model_dir), pretrainer).restore(path)
-    return pretrainer, config, vocab_path
+    pretrainer = build_pretraining_model(config, tokenizer)
+    family = config.family_object()
+    TrainingCheckpoint(checkpoint_directory(model_dir),
+                       family.checkpoint_model(pretrainer)).restore(path)
+    return FinishedRun(config, family, tokenizer, pretrainer,
+                       int(path.rsplit("-", 1)[1]))

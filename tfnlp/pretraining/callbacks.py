@@ -1,9 +1,11 @@
 """The Keras callback that drives a pretraining run step by step.
 
-`model.fit` runs "epochs" of `checkpoint_every` steps; this callback counts
-global steps (the optimizer's step, restored on resume) and, on every step:
-logs progress, writes TensorBoard scalars, saves checkpoints, and stops
-training exactly at the last step.
+`model.fit` runs "epochs" of `checkpoint_every` steps; this callback reads
+the global step from the optimizer's iteration count (restored on resume,
+exact with `steps_per_execution > 1`) and, whenever the step crosses a
+multiple of `log_every` / `checkpoint_every`: logs the objective's metrics,
+writes TensorBoard scalars and saves checkpoints; it stops training at the
+last step.
 
 Example:
 
@@ -13,39 +15,12 @@ Example:
 >>> model.fit(dataset, steps_per_epoch=100, epochs=10, callbacks=[callback])  # doctest: +SKIP
 """
 
-import sys
 import time
 
 import keras
 import tensorflow as tf
 
-# Logged metrics, in display order (those a run has).
-METRIC_NAMES = ("loss", "mlm_loss", "mlm_accuracy", "nsp_loss", "nsp_accuracy")
-
-
-def canonical_metrics(logs):
-    """Names Keras logs `loss, mlm_loss, mlm_accuracy[, nsp_loss, nsp_accuracy]`.
-
-    With a single (MLM) output, Keras 3 logs plain `loss` and `accuracy`;
-    then the MLM loss is the loss.
-
-    Args:
-        logs: dict of Keras logs (from `fit` callbacks or `evaluate`).
-
-    Returns:
-        dict with the `METRIC_NAMES` present, as floats.
-
-    Example:
-
-    >>> canonical_metrics({"loss": 2.0, "accuracy": 0.5})
-    {'loss': 2.0, 'mlm_loss': 2.0, 'mlm_accuracy': 0.5}
-    """
-    logs = dict(logs or {})
-    if "mlm_accuracy" not in logs and "accuracy" in logs:
-        logs["mlm_accuracy"] = logs["accuracy"]
-        logs.setdefault("mlm_loss", logs.get("loss"))
-    return {k: float(logs[k]) for k in METRIC_NAMES if logs.get(k) is not None}
-
+from tfnlp.io import print_log
 
 def write_scalar(name, value, step):
     """Writes a TensorBoard scalar with the default summary writer.
@@ -70,11 +45,6 @@ def write_scalar(name, value, step):
                             step=step, metadata=metadata)
 
 
-def print_log(message):
-    """Writes one progress line to stderr (stdout is kept for results)."""
-    print(f"[tfnlp] {message}", file=sys.stderr, flush=True)
-
-
 class PretrainingCallback(keras.callbacks.Callback):
     """Logs, checkpoints and stops a pretraining `fit` by global step.
 
@@ -92,6 +62,8 @@ class PretrainingCallback(keras.callbacks.Callback):
         log_dir: str or None, the TensorBoard folder for training scalars.
         learning_rate: callable step -> current rate, or None.
         log: callable taking one str, for progress lines.
+        objective: the run's `tfnlp.objectives.base.Objective`; its
+            `metric_names` are logged (default: the loss only).
 
     Attributes:
         step: int, the current global step.
@@ -107,8 +79,9 @@ class PretrainingCallback(keras.callbacks.Callback):
     """
 
     def __init__(self, checkpoint, total_steps, checkpoint_every, log_every,
-                 log_dir=None, learning_rate=None, log=print_log):
+                 log_dir=None, learning_rate=None, log=print_log, objective=None):
         super().__init__()
+        self.objective = objective
         self.checkpoint = checkpoint
         self.total_steps = int(total_steps)
         self.checkpoint_every = int(checkpoint_every)
@@ -127,28 +100,37 @@ class PretrainingCallback(keras.callbacks.Callback):
     # --- Keras hooks ----------------------------------------------------------
 
     def on_train_begin(self, logs=None):
+        self.step = self.checkpoint.step
         self._window_start = (time.perf_counter(), self.step, {})
-        self._epoch_batches = 0
+        self._epoch_start_step = self.step
 
     def on_epoch_begin(self, epoch, logs=None):
         # Keras resets its metrics at each epoch; restart the running sums.
-        self._epoch_batches = 0
+        self._epoch_start_step = self.step
         self._window_start = (self._window_start[0], self._window_start[1], {})
 
+    def _metrics(self, logs):
+        if self.objective is not None:
+            return self.objective.canonical_metrics(logs)
+        return {"loss": float(logs["loss"])} if logs and "loss" in logs else {}
+
     def on_train_batch_end(self, batch, logs=None):
-        self.step += 1
-        self._epoch_batches += 1
-        logs = canonical_metrics(logs)
-        # Running mean * batches in this epoch = sum since the epoch started.
-        sums = {k: float(logs[k]) * self._epoch_batches
-                for k in METRIC_NAMES if k in logs}
-        if self.step % self.log_every == 0 or self.step >= self.total_steps:
-            self._log_window(sums)
-        if self.step % self.checkpoint_every == 0 or self.step >= self.total_steps:
+        previous, self.step = self.step, self.checkpoint.step
+        steps_in_epoch = max(self.step - self._epoch_start_step, 1)
+        # Running mean * steps in this epoch = sum since the epoch started.
+        sums = {k: v * steps_in_epoch for k, v in self._metrics(logs).items()}
+        last = self.step >= self.total_steps
+
+        def crossed(every):
+            return self.step // every != previous // every
+
+        if crossed(self.log_every) or last:
+            self._log_window(sums, steps_in_epoch)
+        if crossed(self.checkpoint_every) or last:
             path = self.checkpoint.save(self.step)
             self.saved.append(path)
             self.log(f"step {self.step}: saved checkpoint {path}")
-        if self.step >= self.total_steps:
+        if last:
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
@@ -157,13 +139,13 @@ class PretrainingCallback(keras.callbacks.Callback):
 
     # --- helpers --------------------------------------------------------------
 
-    def _log_window(self, sums):
+    def _log_window(self, sums, steps_in_epoch):
         start_time, start_step, start_sums = self._window_start
         now = time.perf_counter()
         n = max(self.step - start_step, 1)
         window = {}
         for k, total in sums.items():
-            window[k] = (total - start_sums.get(k, 0.0)) / min(n, self._epoch_batches)
+            window[k] = (total - start_sums.get(k, 0.0)) / min(n, steps_in_epoch)
         self.last_metrics = window
         rate = n / max(now - start_time, 1e-9)
         if self._first_window_end is None:

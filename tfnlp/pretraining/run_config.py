@@ -1,9 +1,10 @@
 """The settings of one pretraining run, saved as `MODEL_DIR/config.json`.
 
-A run directory holds one model. Rerunning `pretrain` on the same directory
-resumes it; `check_resumable` refuses a config that would change the model's
-variables (preset, architecture, vocabulary, objective, optimizer) and lets
-the rest (steps, learning rate, batch size, data, ...) change.
+A run directory holds one model of one family. Rerunning `pretrain` on the
+same directory resumes it; `check_resumable` refuses a config that would
+change the model's variables (family, preset, architecture, tokenizer,
+objective, optimizer) and lets the rest (steps, learning rate, batch size,
+data, ...) change.
 
 Example:
 
@@ -14,25 +15,59 @@ Example:
 """
 
 import dataclasses
-import hashlib
 import json
-import math
 import os
-import tempfile
 
 from tfnlp.errors import TfnlpError
+from tfnlp.io import atomic_write_text, read_json
 
 CONFIG_FILE = "config.json"
-VOCAB_FILE = "vocab.txt"
-OBJECTIVES = ("mlm_nsp", "mlm")
+TOKENIZER_SUBDIR = "tokenizer"
 OPTIMIZERS = ("adamw", "lamb")
-# Preset "custom" means: no preset, the architecture flags give every size.
+# Preset "custom" means: the family's default preset, with the size flags
+# (--num_layers --hidden_dim --num_heads) required.
 CUSTOM_PRESET = "custom"
+# The legacy size flags; they join --model_config as overrides.
+SIZE_FIELDS = ("num_layers", "hidden_dim", "num_heads", "intermediate_dim",
+               "max_sequence_length", "dropout")
 
 # Settings that fix the variables in a checkpoint; a resumed run must keep them.
-MODEL_FIELDS = ("preset", "num_layers", "hidden_dim", "num_heads",
-                "intermediate_dim", "max_sequence_length", "vocab_sha256",
-                "lower_case", "objective", "optimizer")
+MODEL_FIELDS = ("family", "preset", "model_config", "tokenizer_sha256",
+                "lower_case", "objective", "optimizer") + SIZE_FIELDS
+
+
+def parse_json_setting(value, name):
+    """Reads a JSON-object setting given as a dict, JSON text or a .json file.
+
+    Args:
+        value: dict, str (JSON text or a path to a JSON file) or None.
+        name: the flag name, for messages.
+
+    Returns:
+        dict (empty for None / "").
+
+    Raises:
+        TfnlpError: not a JSON object, or a missing / broken file.
+
+    Example:
+
+    >>> parse_json_setting('{"num_layers": 1}', "model_config")
+    {'num_layers': 1}
+    """
+    if value in (None, ""):
+        return {}
+    if isinstance(value, dict):
+        return dict(value)
+    text = str(value).strip()
+    if not text.startswith("{"):
+        return read_json(text, f"--{name}")
+    try:
+        parsed = json.loads(text)
+    except ValueError as error:
+        raise TfnlpError(f"--{name}: not valid JSON ({error})") from None
+    if not isinstance(parsed, dict):
+        raise TfnlpError(f"--{name}: expected a JSON object, got {type(parsed).__name__}")
+    return parsed
 
 
 def default_learning_rate(hidden_dim):
@@ -61,44 +96,35 @@ def default_learning_rate(hidden_dim):
     return 1e-4
 
 
-def file_sha256(path):
-    """Returns the hex SHA-256 of a file's bytes.
-
-    Args:
-        path: str, the file.
-
-    Returns:
-        str, 64 hex digits.
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @dataclasses.dataclass
 class PretrainConfig:
-    """Everything `tfnlp.pretraining.pretrain` needs to run (and resume) BERT pretraining.
+    """Everything `tfnlp.pretraining.pretrain` needs to run (and resume) a run.
 
     Args:
-        model_dir: output folder (checkpoints, logs, config, vocab, encoder).
-        vocab: WordPiece vocab file (copied into `model_dir`).
-        input: corpus files (comma-separated paths / globs) or `"wordnet"`
-            for the embedded WordNet corpus.
+        model_dir: output folder (checkpoints, logs, config, tokenizer, model).
+        vocab: the tokenizer's assets: a file (`vocab.txt`, `spiece.model`)
+            or folder (`vocab.json` + `merges.txt`, ...), copied into
+            `model_dir/tokenizer`.
+        input: corpus files (comma-separated paths / globs) or an embedded
+            corpus name (`"wordnet"`).
         steps: total optimizer steps of the run (a resumed run continues to
             this step).
-        preset: a `tfnlp.models.BERT_PRESETS` name, or `"custom"` (then
-            `num_layers`, `hidden_dim` and `num_heads` are required).
+        family: a `tfnlp.models.registry` family name.
+        preset: one of the family's presets (None: the family's default),
+            or `"custom"` (then `num_layers`, `hidden_dim` and `num_heads`
+            are required).
+        model_config: JSON object (text, or a path to a .json file) of
+            backbone settings overriding the preset's.
         num_layers, hidden_dim, num_heads, intermediate_dim,
-            max_sequence_length: override the preset's sizes (None keeps it).
-        dropout: dropout rate (None keeps the preset's 0.1).
-        objective: `"mlm_nsp"` (BERT) or `"mlm"` (RoBERTa-style, no NSP).
+            max_sequence_length, dropout: shorthands for the same overrides.
+        objective: one of the family's objectives (None: its default).
+        objective_options: JSON object of objective settings (e.g. a
+            distillation teacher).
         lower_case: lower-case the text (must match the vocabulary).
         seq_length: packed sequence length.
         batch_size: global batch size.
         max_predictions_per_seq: masked positions per sequence; None means
-            ceil(0.15 * seq_length) (20 at 128, as BERT).
+            the objective's default (ceil(0.15 * seq_length) for MLM).
         whole_word_masking: mask all pieces of a word together.
         optimizer: `"adamw"` or `"lamb"`.
         learning_rate: peak rate; None picks `default_learning_rate`.
@@ -111,11 +137,12 @@ class PretrainConfig:
         seed: seed of the data pipeline and the initial weights.
         heldout_percent: percent of documents held out for evaluation.
         eval_batches: batches of held-out data for the final evaluation.
+        tokenizer_sha256: filled in by the run: hash of the tokenizer assets.
 
     Example:
 
     >>> PretrainConfig(model_dir="run", vocab="v.txt", input="wordnet",
-    ...                steps=10).objective
+    ...                steps=10).resolved_objective()
     'mlm_nsp'
     """
 
@@ -123,14 +150,17 @@ class PretrainConfig:
     vocab: str
     input: str = "wordnet"
     steps: int = 1000
-    preset: str = "bert_tiny"
+    family: str = "bert"
+    preset: str = None
+    model_config: str = None
     num_layers: int = None
     hidden_dim: int = None
     num_heads: int = None
     intermediate_dim: int = None
     max_sequence_length: int = None
     dropout: float = None
-    objective: str = "mlm_nsp"
+    objective: str = None
+    objective_options: str = None
     lower_case: bool = True
     seq_length: int = 128
     batch_size: int = 32
@@ -147,57 +177,78 @@ class PretrainConfig:
     seed: int = 0
     heldout_percent: float = 5.0
     eval_batches: int = 20
-    vocab_sha256: str = None
+    tokenizer_sha256: str = None
 
     # --- derived settings -------------------------------------------------
 
+    def family_object(self):
+        """Returns the run's `tfnlp.models.family.Family`."""
+        from tfnlp.models.registry import get_family
+
+        return get_family(self.family)
+
+    def resolved_preset(self):
+        """The preset name: the given one, or the family's default."""
+        return self.preset or self.family_object().default_preset
+
+    def resolved_objective(self):
+        """The objective name: the given one, or the family's default."""
+        return self.objective or self.family_object().default_objective
+
+    def objective_object(self):
+        """Returns the run's `tfnlp.objectives.base.Objective`."""
+        from tfnlp.objectives import get_objective
+
+        return get_objective(self.resolved_objective())
+
+    def resolved_objective_options(self):
+        """`objective_options` as a dict."""
+        return parse_json_setting(self.objective_options, "objective_options")
+
     def architecture(self):
-        """Returns the `BertEncoder` constructor arguments (minus the vocab size).
+        """Returns the backbone constructor arguments (minus the vocab size).
 
         Returns:
-            dict: the preset's config with the overrides applied.
+            dict: the family preset's config with `model_config` and the
+            size flags applied, checked by the family.
 
         Raises:
-            TfnlpError: unknown preset, a `custom` preset without sizes, or
-                sizes that cannot be built (e.g. hidden not divisible by heads).
+            TfnlpError: unknown family, preset or setting, a `custom` preset
+                without sizes, or sizes that cannot be built.
         """
-        from tfnlp.models.bert.backbone import validate_encoder_config
-        from tfnlp.models.bert.presets import BERT_PRESETS, get_preset_config
-
-        if self.preset == CUSTOM_PRESET:
+        family = self.family_object()
+        overrides = parse_json_setting(self.model_config, "model_config")
+        for name in SIZE_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                if name in overrides and overrides[name] != value:
+                    raise TfnlpError(
+                        f"--{name}={value} contradicts --model_config's {name}="
+                        f"{overrides[name]}; give it once")
+                overrides[name] = value
+        preset = self.resolved_preset()
+        if preset == CUSTOM_PRESET:
             missing = [name for name in ("num_layers", "hidden_dim", "num_heads")
-                       if getattr(self, name) is None]
+                       if overrides.get(name) is None]
             if missing:
                 raise TfnlpError(
                     f"preset 'custom' needs {', '.join('--' + m for m in missing)}"
-                    f" (or pick one of: {', '.join(BERT_PRESETS)})")
-            config = dict(get_preset_config("bert_tiny"))
-        else:
-            config = get_preset_config(self.preset)
-        if self.hidden_dim is not None or self.preset == CUSTOM_PRESET:
-            config["intermediate_dim"] = None  # follows hidden_dim (4H) unless given
-        for name in ("num_layers", "hidden_dim", "num_heads", "intermediate_dim",
-                     "max_sequence_length", "dropout"):
-            value = getattr(self, name)
-            if value is not None:
-                config[name] = value
-        if config.get("intermediate_dim") is None:
-            config["intermediate_dim"] = 4 * config["hidden_dim"]
-        validate_encoder_config(1, config["num_layers"], config["num_heads"],
-                                config["hidden_dim"])
-        return config
+                    f" (or pick one of: {', '.join(family.presets)})")
+            preset = family.default_preset
+        return family.resolve_config(preset, overrides)
 
     def resolved_max_predictions(self):
-        """Returns `max_predictions_per_seq`, defaulting to ceil(0.15 * seq_length)."""
+        """`max_predictions_per_seq`, defaulting to the objective's (None if it
+        predicts no masked positions)."""
         if self.max_predictions_per_seq is not None:
             return self.max_predictions_per_seq
-        return max(1, math.ceil(0.15 * self.seq_length))
+        return self.objective_object().default_max_predictions(self.seq_length)
 
     def resolved_learning_rate(self):
         """Returns the peak learning rate (see `default_learning_rate`)."""
         if self.learning_rate is not None:
             return self.learning_rate
-        return default_learning_rate(self.architecture()["hidden_dim"])
+        return default_learning_rate(self.architecture().get("hidden_dim", 256))
 
     def resolved_warmup_steps(self):
         """Returns the warmup steps: 10% of `steps` (at most 10000) by default."""
@@ -205,10 +256,21 @@ class PretrainConfig:
             return self.warmup_steps
         return min(10000, self.steps // 10)
 
+    def data_options(self):
+        """The `tfnlp.objectives.base.DataOptions` of this run."""
+        from tfnlp.objectives.base import DataOptions
+
+        return DataOptions(
+            seq_length=self.seq_length, batch_size=self.batch_size,
+            heldout_fraction=self.heldout_percent / 100.0,
+            max_predictions_per_seq=self.resolved_max_predictions(),
+            whole_word_masking=self.whole_word_masking,
+            extra=self.resolved_objective_options())
+
     # --- checks -------------------------------------------------------------
 
     def validate(self):
-        """Checks the settings that need no corpus reading and no TensorFlow.
+        """Checks the settings that need no corpus reading.
 
         Returns:
             self.
@@ -228,9 +290,12 @@ class PretrainConfig:
         for name in ("steps", "seq_length", "batch_size", "checkpoint_every",
                      "keep_checkpoints", "log_every", "eval_batches"):
             positive_int(name)
-        if self.objective not in OBJECTIVES:
+        family = self.family_object()
+        objective = self.resolved_objective()
+        if objective not in family.objectives:
             raise TfnlpError(
-                f"unknown objective {self.objective!r}: choose one of {', '.join(OBJECTIVES)}")
+                f"unknown objective {objective!r} for family {family.name!r}: "
+                f"choose one of {', '.join(family.objectives)}")
         if self.optimizer not in OPTIMIZERS:
             raise TfnlpError(
                 f"unknown optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
@@ -246,17 +311,20 @@ class PretrainConfig:
         if not 0 < self.heldout_percent < 100:
             raise TfnlpError(
                 f"heldout_percent must be between 0 and 100, got {self.heldout_percent!r}")
+        self.resolved_objective_options()
         arch = self.architecture()
-        if self.seq_length > arch["max_sequence_length"]:
+        limit = family.max_sequence_length(arch)
+        if limit is not None and self.seq_length > limit:
             raise TfnlpError(
                 f"seq_length={self.seq_length} is longer than the model's "
-                f"{arch['max_sequence_length']} positions (preset {self.preset!r}); "
-                f"use --seq_length <= {arch['max_sequence_length']}")
+                f"{limit} positions (preset {self.resolved_preset()!r}); "
+                f"use --seq_length <= {limit}")
         if self.seq_length < 8:
             raise TfnlpError(
                 f"seq_length={self.seq_length} is too short; use at least 8")
         max_pred = self.resolved_max_predictions()
-        if not isinstance(max_pred, int) or max_pred <= 0 or max_pred > self.seq_length - 2:
+        if max_pred is not None and (not isinstance(max_pred, int) or max_pred <= 0
+                                     or max_pred > self.seq_length - 2):
             raise TfnlpError(
                 f"max_predictions_per_seq={max_pred!r} must be a positive integer "
                 f"below seq_length - 2 = {self.seq_length - 2}")
@@ -278,7 +346,7 @@ class PretrainConfig:
         bad = [k for k in mine if mine[k] != theirs.get(k)]
         if bad:
             details = "; ".join(
-                "vocab: a different vocab file content" if k == "vocab_sha256"
+                "tokenizer: different tokenizer files" if k == "tokenizer_sha256"
                 else f"{k}: saved {theirs.get(k)!r}, now {mine[k]!r}" for k in bad)
             raise TfnlpError(
                 f"{self.model_dir} holds a run with a different model ({details}); "
@@ -294,13 +362,14 @@ class PretrainConfig:
         """Returns the settings that fix the checkpoint's variables, resolved.
 
         Returns:
-            dict: `preset`, the architecture sizes (not the dropout rate),
-            `vocab_sha256`, `lower_case`, `objective` and `optimizer`.
+            dict: `family`, `preset`, the architecture (not the dropout
+            rate), `tokenizer_sha256`, `lower_case`, `objective`, `optimizer`.
         """
-        signature = {"preset": self.preset}
+        signature = {"family": self.family, "preset": self.resolved_preset()}
         signature.update(self.architecture())
-        signature.pop("dropout")  # a rate, not a variable: may change
-        for name in ("vocab_sha256", "lower_case", "objective", "optimizer"):
+        signature.pop("dropout", None)  # a rate, not a variable: may change
+        signature["objective"] = self.resolved_objective()
+        for name in ("tokenizer_sha256", "lower_case", "optimizer"):
             signature[name] = getattr(self, name)
         return signature
 
@@ -360,37 +429,4 @@ class PretrainConfig:
         if not os.path.isfile(path):
             raise TfnlpError(
                 f"{model_dir}: no {CONFIG_FILE}; is it a folder written by `tfnlp pretrain`?")
-        try:
-            with open(path, encoding="utf-8") as f:
-                values = json.load(f)
-        except ValueError as error:
-            raise TfnlpError(f"{path}: not valid JSON ({error})") from None
-        if not isinstance(values, dict):
-            raise TfnlpError(f"{path}: expected a JSON object")
-        return cls.from_dict(values, source=path)
-
-
-def atomic_write_text(path, text):
-    """Writes a text file so that readers see the old or the new one, never half.
-
-    Args:
-        path: destination file; its folder must exist or is created.
-        text: str, written as UTF-8.
-
-    Returns:
-        str, the path.
-    """
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path
+        return cls.from_dict(read_json(path, "run config"), source=path)

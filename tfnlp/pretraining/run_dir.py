@@ -1,40 +1,46 @@
-"""Prepares a run directory: checks inputs, copies the vocab, saves or checks the config.
+"""Prepares a run directory: checks inputs, copies the tokenizer, saves or checks the config.
 
 Layout of a run directory `DIR`:
 
 - `DIR/config.json`: the `PretrainConfig` (updated on each resume).
-- `DIR/vocab.txt`: the vocabulary (a copy; the run reads this one).
+- `DIR/tokenizer/`: the tokenizer's asset files (a copy; the run reads this one).
 - `DIR/checkpoints/ckpt-<step>.*`: the last few checkpoints.
 - `DIR/logs/train`, `DIR/logs/eval`: TensorBoard event files.
-- `DIR/keras/`: the final encoder as a tfnlp Keras model dir
-  (`config.json`, `encoder.weights.h5`, `pretrainer.weights.h5`, `vocab.txt`).
+- `DIR/keras/`: the final backbone (+ heads) as a tfnlp model dir
+  (`tfnlp.models.model_dir`).
 - `DIR/results.json`: the final metrics.
 
 Example:
 
->>> changes = check_run_dir(config)   # doctest: +SKIP
->>> write_run_dir(config)              # doctest: +SKIP
+>>> tokenizer, changes = check_run_dir(config)   # doctest: +SKIP
+>>> tokenizer = write_run_dir(config, tokenizer)  # doctest: +SKIP
 """
 
+import json
 import os
-import shutil
 
 from tfnlp.errors import TfnlpError
+from tfnlp.io import atomic_write_dir, files_sha256
 from tfnlp.pretraining.run_config import (
     CONFIG_FILE,
-    VOCAB_FILE,
+    TOKENIZER_SUBDIR,
     PretrainConfig,
-    file_sha256,
+    parse_json_setting,
 )
 
-WORDNET_INPUT = "wordnet"
+# --input names of the embedded corpora -> (module, function) building them.
+EMBEDDED_CORPORA = {
+    "wordnet": ("tfnlp.data.wordnet", "wordnet_corpus"),
+    "gcide": ("tfnlp.data.gcide", "gcide_corpus"),
+}
 
 
 def resolve_input(input_files):
-    """Turns `--input` into corpus paths: `"wordnet"` is the embedded WordNet corpus.
+    """Turns `--input` into corpus paths; `wordnet` and `gcide` are embedded corpora.
 
     Args:
-        input_files: str, comma-separated paths/globs, or `"wordnet"`.
+        input_files: str, comma-separated paths/globs, or an embedded corpus
+            name (`EMBEDDED_CORPORA`).
 
     Returns:
         str or list of str for `tfnlp.text` (paths are checked there).
@@ -45,69 +51,80 @@ def resolve_input(input_files):
     'a.txt,b.txt'
     """
     if not input_files:
-        raise TfnlpError("no corpus given: pass --input=FILE[,FILE...] or --input=wordnet")
-    if str(input_files).strip().lower() == WORDNET_INPUT:
-        from tfnlp.data.wordnet import wordnet_corpus
+        raise TfnlpError("no corpus given: pass --input=FILE[,FILE...] or "
+                         f"--input={'|'.join(EMBEDDED_CORPORA)}")
+    name = str(input_files).strip().lower()
+    if name in EMBEDDED_CORPORA:
+        import importlib
 
-        return wordnet_corpus()
+        module, function = EMBEDDED_CORPORA[name]
+        return getattr(importlib.import_module(module), function)()
     return input_files
 
 
-def check_vocab(path):
-    """Loads and validates a vocab file (special tokens, `[PAD]` first, UTF-8).
+def load_run_tokenizer(config, path=None):
+    """Loads (and so checks) the run's tokenizer with its family's loader.
 
     Args:
-        path: vocab file.
+        config: a `PretrainConfig`.
+        path: the tokenizer assets; default `config.vocab`.
 
     Returns:
-        list of str tokens.
+        the family `Tokenizer`.
     """
-    from tfnlp.text.vocab import load_vocab
-
-    return load_vocab(path)
+    return config.family_object().load_tokenizer(
+        path or config.vocab, lower_case=config.lower_case, seq_length=config.seq_length)
 
 
 def check_run_dir(config):
-    """Validates a config, its vocab, and its compatibility with a saved run; writes nothing.
+    """Validates a config, its tokenizer, and its compatibility with a saved run; writes nothing.
 
     Args:
-        config: a `PretrainConfig` (its `vocab_sha256` is filled in).
+        config: a `PretrainConfig` (its `tokenizer_sha256` is filled in).
 
     Returns:
-        list of str describing allowed changes from the saved run (empty for
-        a new run).
+        (tokenizer, changes): the loaded tokenizer, and a list of str
+        describing allowed changes from the saved run (empty for a new run).
 
     Raises:
-        TfnlpError: bad settings, a bad vocab, or an incompatible saved run.
+        TfnlpError: bad settings, a bad tokenizer, or an incompatible saved run.
     """
     config.validate()
-    check_vocab(config.vocab)
-    config.vocab_sha256 = file_sha256(config.vocab)
+    tokenizer = load_run_tokenizer(config)
+    config.tokenizer_sha256 = files_sha256(tokenizer.asset_files())
     model_dir = config.model_dir
     if os.path.exists(model_dir) and not os.path.isdir(model_dir):
         raise TfnlpError(f"--model_dir={model_dir} exists and is not a folder")
     if os.path.isfile(os.path.join(model_dir, CONFIG_FILE)):
-        return config.check_resumable(PretrainConfig.load(model_dir))
-    return []
+        return tokenizer, config.check_resumable(PretrainConfig.load(model_dir))
+    if os.path.isdir(model_dir) and os.listdir(model_dir):
+        raise TfnlpError(
+            f"--model_dir={model_dir} is a non-empty folder that holds no tfnlp run "
+            "(no config.json); use an empty or new folder")
+    return tokenizer, []
 
 
-def write_run_dir(config):
-    """Creates the run directory and writes `config.json` and a copy of the vocab.
+def write_run_dir(config, tokenizer):
+    """Creates the run directory and writes `config.json` and the tokenizer assets.
 
     Args:
         config: a `PretrainConfig` checked by `check_run_dir`.
+        tokenizer: the tokenizer `check_run_dir` returned.
 
     Returns:
-        str, the path of the vocab copy (`model_dir/vocab.txt`).
+        the tokenizer loaded from the run's own copy (`model_dir/tokenizer`).
     """
     try:
         os.makedirs(config.model_dir, exist_ok=True)
     except OSError as error:
         raise TfnlpError(f"cannot create --model_dir={config.model_dir}: {error}") from None
-    vocab_copy = os.path.join(config.model_dir, VOCAB_FILE)
-    if os.path.abspath(config.vocab) != os.path.abspath(vocab_copy):
-        tmp = vocab_copy + ".tmp"
-        shutil.copyfile(config.vocab, tmp)
-        os.replace(tmp, vocab_copy)
+    folder = os.path.join(config.model_dir, TOKENIZER_SUBDIR)
+    if not os.path.isdir(folder):
+        atomic_write_dir(folder, tokenizer.save_assets, allowed=lambda _: True,
+                         what="a tokenizer folder")
+    overrides = parse_json_setting(config.model_config, "model_config")
+    config.model_config = json.dumps(overrides, sort_keys=True) if overrides else None
+    options = config.resolved_objective_options()
+    config.objective_options = json.dumps(options, sort_keys=True) if options else None
     config.save()
-    return vocab_copy
+    return load_run_tokenizer(config, folder)

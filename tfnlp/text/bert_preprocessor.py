@@ -129,6 +129,10 @@ class BertPreprocessor(Tokenizer):
         write_vocab(self.vocabulary, os.path.join(directory, self.VOCAB_FILE))
         return directory
 
+    def word_starts(self):
+        """Per id: True unless the token is a `##` continuation piece."""
+        return [not t.startswith("##") for t in self._vocab_tokens]
+
     def normalize(self, strings):
         """Normalizes text as BERT's reference tokenizer does.
 
@@ -187,8 +191,10 @@ class BertPreprocessor(Tokenizer):
         `bert_pack_inputs`).
 
         Args:
-          segments: list of 1 or 2 int RaggedTensors `[batch, (tokens)]`.
-          seq_length: packed length; defaults to `self.seq_length`.
+          segments: list of 1 or 2 int RaggedTensors `[batch, (tokens)]`
+            (or `[batch, (words), (pieces)]`).
+          seq_length: packed length (an int, or an int32 scalar tensor in
+            traced code); defaults to `self.seq_length`.
 
         Returns:
           dict of int32 `[batch, seq_length]`: `token_ids`, `segment_ids`
@@ -205,7 +211,8 @@ class BertPreprocessor(Tokenizer):
         if not 1 <= len(segments) <= 2:
             raise TfnlpError(f"pack takes 1 or 2 segments, got {len(segments)}")
         seq_length = self.seq_length if seq_length is None else seq_length
-        _check_seq_length(seq_length, len(segments))
+        if isinstance(seq_length, int):
+            _check_seq_length(seq_length, len(segments))
         segs = []
         for s in segments:
             if not isinstance(s, tf.RaggedTensor):
@@ -214,6 +221,11 @@ class BertPreprocessor(Tokenizer):
                 s = s.merge_dims(-2, -1)
             segs.append(tf.cast(s, tf.int32))
         budget = seq_length - len(segs) - 1
+        if not isinstance(budget, int):  # a traced length (hub modules)
+            seq_length = tf.cast(seq_length, tf.int32)
+            budget = seq_length - len(segs) - 1
+            tf.debugging.assert_positive(
+                budget, message="seq_length too short for [CLS] and [SEP] tokens")
         trimmed = tf_text.RoundRobinTrimmer(max_seq_length=budget).trim(segs)
         ids, type_ids = tf_text.combine_segments(
             trimmed,

@@ -8,11 +8,19 @@ and `BasicTokenizer(lower_case=True)`) applies NFKC, which maps "™" to "tm",
 "½" to "1⁄2", "ﬁ" to "fi" and so on, and so disagrees with the vocabularies of
 released BERT models on such characters.
 
+Two forms of the one rule: `normalize_text` (in-graph, for tokenizers and
+exported modules) and `normalize_string` (plain Python, for host-side code
+such as SQuAD answer decoding); tests check that they agree.
+
 Example:
 
 >>> normalize_text(tf.constant(["Café™"]), lower_case=True).numpy()   # doctest: +SKIP
 array([b'cafe\\xe2\\x84\\xa2'], dtype=object)
+>>> normalize_string("Café™", lower_case=True)
+'cafe™'
 """
+
+import unicodedata
 
 import tensorflow as tf
 import tensorflow_text as tf_text
@@ -42,3 +50,39 @@ def normalize_text(strings, lower_case):
         strings = tf_text.normalize_utf8(strings, "NFD")
         strings = tf.strings.regex_replace(strings, r"\p{Mn}", "")
     return strings
+
+
+def is_control_char(char):
+    """True for a character `normalize_string` drops (as `CONTROL_CHARS`).
+
+    Args:
+      char: a one-character str.
+
+    Returns:
+      bool: Cc (except tab, newline, carriage return), Cf, or U+FFFD.
+    """
+    if char in "\t\n\r":
+        return False
+    return char == "\ufffd" or unicodedata.category(char) in ("Cc", "Cf")
+
+
+def normalize_string(text, lower_case):
+    """`normalize_text` for one Python string (same rule, no TensorFlow op).
+
+    Args:
+      text: str.
+      lower_case: True for uncased models (lower case + NFD + strip accents).
+
+    Returns:
+      str.
+
+    Example:
+
+    >>> normalize_string("Ångström\u200b", True)
+    'angstrom'
+    """
+    text = "".join(c for c in text if not is_control_char(c))
+    if lower_case:
+        text = unicodedata.normalize("NFD", text.lower())
+        text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    return text

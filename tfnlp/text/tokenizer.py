@@ -84,6 +84,12 @@ class Tokenizer(keras.layers.Layer):
         tokens, trimming and padding side."""
         raise NotImplementedError
 
+    def word_starts(self):
+        """Per token id, whether the token starts a word (for TF-Hub's
+        `tokenize -> [batch, (words), (pieces)]`), or None when every token
+        counts as a word of its own."""
+        return None
+
     # --- generic -------------------------------------------------------------
 
     def call(self, inputs):

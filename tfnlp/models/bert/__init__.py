@@ -89,7 +89,7 @@ def mlm_export_head(pretrainer):
                                                    "padding_mask")}, training=training)
         logits = head(encoded["sequence_output"],
                       mask_positions=inputs["masked_lm_positions"], training=training)
-        return {"mlm_logits": logits}
+        return dict(encoded, mlm_logits=logits)
 
     return ExportHead(fn, extra_inputs=("masked_lm_positions",), keras_objects=(head,))
 

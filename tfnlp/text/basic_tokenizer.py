@@ -1,22 +1,26 @@
 """BERT's BasicTokenizer in pure Python (clean, lower-case, split punctuation).
 
-Used by SQuAD decoding (`get_final_text`) to line predicted word pieces up
-with the original context text, exactly as the original BERT run_squad.py.
+Used by SQuAD decoding (`tfnlp.tasks.squad_decode.get_final_text`) to line a
+predicted span up with the original context text, as the original BERT
+run_squad.py does. Cleaning and lower-casing are
+`tfnlp.text.normalization.normalize_string`, the Python form of the rule the
+in-graph tokenizers apply.
+
+Example:
+
+>>> basic_tokenize("Héllo, World!")
+['hello', ',', 'world', '!']
 """
 
 import unicodedata
+
+from tfnlp.text.normalization import is_control_char, normalize_string
 
 
 def _is_whitespace(char):
     if char in (" ", "\t", "\n", "\r"):
         return True
     return unicodedata.category(char) == "Zs"
-
-
-def _is_control(char):
-    if char in ("\t", "\n", "\r"):
-        return False
-    return unicodedata.category(char) in ("Cc", "Cf")
 
 
 def _is_punctuation(char):
@@ -51,7 +55,7 @@ def basic_tokenize(text, lower_case=True):
     cleaned = []
     for char in text:
         cp = ord(char)
-        if cp == 0 or cp == 0xFFFD or _is_control(char):
+        if is_control_char(char):
             continue
         if _is_chinese_char(cp):
             cleaned.append(f" {char} ")
@@ -61,11 +65,7 @@ def basic_tokenize(text, lower_case=True):
             cleaned.append(char)
     tokens = []
     for token in "".join(cleaned).split():
-        if lower_case:
-            token = token.lower()
-            token = "".join(
-                c for c in unicodedata.normalize("NFD", token) if unicodedata.category(c) != "Mn"
-            )
+        token = normalize_string(token, lower_case)
         current = []
         for char in token:
             if _is_punctuation(char):

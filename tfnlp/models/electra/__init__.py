@@ -1,0 +1,110 @@
+"""The ELECTRA family (Clark et al. 2020): BERT's WordPiece, factorized
+embeddings, replaced-token-detection pretraining.
+
+- `presets.py`: `PRESETS` (`electra_tiny`, `electra_small`, `electra_base`);
+- `backbone.py`: `ElectraBackbone` (the discriminator; pools `[CLS]`);
+- `pretrainer.py`: `ElectraPretrainer` (generator + discriminator, custom
+  `train_step`), objective `rtd`;
+- the tokenizer is BERT's (`WordPieceFamily`);
+- `hf_converter.py`: HF `ElectraModel` / `ElectraForPreTraining`
+  (discriminator) and `ElectraForMaskedLM` (generator) folders.
+
+The exported module is the discriminator on the BERT encoder interface,
+with an `rtd` subobject (per-token replaced logits).
+
+Example:
+
+>>> from tfnlp.models.registry import get_family
+>>> electra = get_family("electra")
+>>> electra.resolve_config("electra_small")["embedding_dim"]
+128
+"""
+
+from tfnlp.errors import TfnlpError
+from tfnlp.models.bert import WordPieceFamily
+from tfnlp.models.electra.presets import PRESETS
+from tfnlp.models.family import ExportHead, HubInterface
+from tfnlp.models.registry import register_family
+
+# objective_options keys -> ElectraPretrainer arguments.
+PRETRAINER_OPTIONS = ("generator_hidden_ratio", "generator_num_layers",
+                      "generator_num_heads", "generator_intermediate_dim", "rtd_weight",
+                      "sampling_seed")
+
+
+def rtd_export_head(pretrainer):
+    """The `rtd` hub subobject: inputs -> `{"rtd_logits": [batch, seq]}`."""
+
+    def fn(inputs, training=False):
+        return {"rtd_logits": pretrainer.rtd_logits(inputs, training=training)}
+
+    return ExportHead(fn, keras_objects=(pretrainer.rtd_head,))
+
+
+class ElectraFamily(WordPieceFamily):
+    """ELECTRA: see the module docstring."""
+
+    name = "electra"
+    presets = PRESETS
+    default_preset = "electra_tiny"
+    objectives = ("rtd",)
+    default_objective = "rtd"
+    pooling = "first"
+    hub_interface = HubInterface(kind="bert_encoder", subobjects=("rtd",))
+
+    @property
+    def hf_converter(self):
+        from tfnlp.models.electra.hf_converter import CONVERTER
+
+        return CONVERTER
+
+    def optional_fields(self):
+        return ("dtype",)
+
+    def derived_overrides(self, preset_config, overrides):
+        # The feed-forward width follows hidden_dim (4H); an unfactorized
+        # preset's embedding width follows it too.
+        derived = {}
+        if "hidden_dim" in overrides:
+            if "intermediate_dim" not in overrides:
+                derived["intermediate_dim"] = 4 * overrides["hidden_dim"]
+            if "embedding_dim" not in overrides and \
+                    preset_config["embedding_dim"] == preset_config["hidden_dim"]:
+                derived["embedding_dim"] = overrides["hidden_dim"]
+        return derived
+
+    def check_config(self, config):
+        from tfnlp.models.electra.backbone import check_encoder_config
+
+        super().check_config(config)
+        check_encoder_config(config, self.name)
+
+    def build_backbone(self, config, vocabulary_size):
+        from tfnlp.models.electra.backbone import ElectraBackbone
+
+        return ElectraBackbone(vocabulary_size=vocabulary_size, **config)
+
+    def backbone_from_config(self, config):
+        from tfnlp.models.electra.backbone import ElectraBackbone
+
+        return ElectraBackbone.from_config(config)
+
+    def build_pretrainer(self, backbone, objective, config, tokenizer, options=None):
+        """An `ElectraPretrainer`; `options` may set `PRETRAINER_OPTIONS`."""
+        from tfnlp.models.electra.pretrainer import ElectraPretrainer
+
+        if objective not in self.objectives:
+            raise TfnlpError(f"electra cannot pretrain with objective {objective!r}; "
+                             f"choose one of {', '.join(self.objectives)}")
+        options = dict(options or {})
+        unknown = sorted(set(options) - set(PRETRAINER_OPTIONS))
+        if unknown:
+            raise TfnlpError(f"unknown electra objective option(s) {', '.join(unknown)}; "
+                             f"known: {', '.join(PRETRAINER_OPTIONS)}")
+        return ElectraPretrainer(backbone, **options)
+
+    def export_heads(self, pretrainer):
+        return {"rtd": rtd_export_head(pretrainer)}
+
+
+FAMILY = register_family(ElectraFamily())
