@@ -52,7 +52,7 @@ END_OF_TEXT = "<|endoftext|>"
 GPT2_BPE_FOLDER = "gpt2_bpe"
 
 # Unicode White_Space (what GPT-2's `\s` matches; RE2's `\s` is ASCII only).
-_WS = (r"\t\n\x{0b}\f\r \x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
+_WS = (r"\t\n\x{0b}\f\r \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
        r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}")
 _WS_RUN = f"[{_WS}]+"
 # GPT-2's pre-tokenizer without the `\s+(?!\S)` look-ahead (see module doc).
@@ -241,9 +241,9 @@ def pretokenize(strings, special_tokens=(END_OF_TEXT,)):
     segment_ids = tf.cumsum(tf.cast(new_segment, tf.int64)) - 1
     num_segments = tf.reduce_sum(tf.cast(new_segment, tf.int64))
     segments = tf.strings.unsorted_segment_join(parts, segment_ids, num_segments)
-    segments_per_piece = tf.math.bincount(
-        tf.gather(run_rows, tf.boolean_mask(part_run, new_segment)),
-        minlength=tf.shape(flat)[0], maxlength=tf.shape(flat)[0], dtype=tf.int64)
+    segment_piece = tf.gather(run_rows, tf.boolean_mask(part_run, new_segment))
+    segments_per_piece = tf.math.unsorted_segment_sum(
+        tf.ones_like(segment_piece), segment_piece, tf.shape(flat, out_type=tf.int64)[0])
     tokens = tf_text.regex_split(segments, _PRETOKEN, _PRETOKEN)
     tokens = tf.RaggedTensor.from_row_lengths(tokens, segments_per_piece).merge_dims(1, 2)
     if special:
