@@ -261,8 +261,10 @@ class ElectraPretrainer(keras.Model):
             "rtd_baseline_accuracy": keras.metrics.Mean(name="rtd_baseline_accuracy"),
             "replaced_fraction": keras.metrics.Mean(name="replaced_fraction"),
         }
-        # Build every network (the generator and the backbone are functional).
+        # Every network is built here (the generator and the backbone are
+        # functional), so weights load before a first call.
         self.rtd_head.build((None, None, backbone.hidden_dim))
+        self.built = True
 
     # --- the forward pass ---------------------------------------------------------
 
