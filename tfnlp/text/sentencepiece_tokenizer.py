@@ -18,6 +18,7 @@ Example:
 [[151, 12, 341]]
 """
 
+import hashlib
 import io
 import os
 
@@ -102,7 +103,8 @@ def read_model(path):
 def learn_sentencepiece(files, output_dir, vocab_size, max_lines=None,
                         user_defined_symbols=(), control_symbols=(),
                         lower_case=False, model_type="unigram", pad_id=-1,
-                        character_coverage=0.9995, max_sentence_length=8192):
+                        character_coverage=0.9995, max_sentence_length=8192,
+                        preprocess=None):
     """Trains a SentencePiece model on a corpus and writes `output_dir/spiece.model`.
 
     Args:
@@ -121,6 +123,8 @@ def learn_sentencepiece(files, output_dir, vocab_size, max_lines=None,
         pad_id: id of a `<pad>` piece the trainer adds (-1: none).
         character_coverage: the trainer's character coverage.
         max_sentence_length: longest line in bytes the trainer reads.
+        preprocess: optional `fn(list of str) -> list of str` applied to the
+            lines first (a family's text rules, e.g. XLNet's).
 
     Returns:
         str, the path of the written `spiece.model`.
@@ -152,6 +156,9 @@ def learn_sentencepiece(files, output_dir, vocab_size, max_lines=None,
                 break
     if not lines:
         raise TfnlpError(f"{files}: the corpus has no text to learn a SentencePiece model from")
+    if preprocess is not None:
+        lines = [line for start in range(0, len(lines), 4096)
+                 for line in preprocess(lines[start:start + 4096])]
     model = io.BytesIO()
     options = dict(
         sentence_iterator=iter(lines), model_writer=model, vocab_size=vocab_size,
@@ -172,6 +179,47 @@ def learn_sentencepiece(files, output_dir, vocab_size, max_lines=None,
     path = os.path.join(os.fspath(output_dir), ASSET_NAME)
     atomic_write(path, lambda f: f.write(model.getvalue()), binary=True)
     return path
+
+
+class _SharedModelResource(tf.saved_model.experimental.TrackableResource):
+    """The SentencePiece op's model resource under a shared name.
+
+    tf-text creates the model as a kernel-owned, kernel-private resource
+    (its TODO b/318839908): it is deleted when TF clears its eager kernel
+    cache, which `tf.random.set_seed` (and `keras.utils.set_random_seed`)
+    do, and every later call then fails with "Resource ... does not
+    exist". A shared name keeps the resource in the resource manager.
+    Tokenizers of the same model bytes share it.
+    """
+
+    def __init__(self, model):
+        super().__init__()
+        self._model = model
+        self._shared_name = "tfnlp_spm_" + hashlib.sha256(model).hexdigest()[:24]
+        _ = self.resource_handle  # creates the resource
+
+    def _create_resource(self):
+        from tensorflow_text.python.ops.sentencepiece_tokenizer import \
+            gen_sentencepiece_tokenizer
+
+        return gen_sentencepiece_tokenizer.sentencepiece_op(
+            model=self._model, shared_name=self._shared_name)
+
+
+def make_sentencepiece_op(model_bytes):
+    """A `tensorflow_text.SentencepieceTokenizer` (int32 ids) whose model
+    survives `tf.random.set_seed` (see `_SharedModelResource`).
+
+    Args:
+        model_bytes: the serialized SentencePiece model.
+
+    Returns:
+        the tf-text tokenizer.
+    """
+    tokenizer = tf_text.SentencepieceTokenizer(model=model_bytes, out_type=tf.int32)
+    # The one attribute through which tf-text's ops read the model.
+    tokenizer._model_resource = _SharedModelResource(model_bytes)
+    return tokenizer
 
 
 def _first_piece(processor, candidates):
@@ -305,8 +353,7 @@ class SentencePieceTokenizer(Tokenizer):
         self._pieces = [processor.IdToPiece(i) for i in range(self._vocab_size)]
         self._special = self._find_special_tokens(processor)
         # A tf.Module attribute: tracked, exported with SavedModels.
-        self.sentencepiece = tf_text.SentencepieceTokenizer(
-            model=self._model_bytes, out_type=tf.int32)
+        self.sentencepiece = make_sentencepiece_op(self._model_bytes)
 
     def _find_special_tokens(self, processor):
         def own(piece_id):

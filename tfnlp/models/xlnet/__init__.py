@@ -1,0 +1,1 @@
+"""The XLNet family (registered in this module once complete)."""
