@@ -1,6 +1,7 @@
 """End-to-end `tfnlp vocab` -> `pretrain` -> resume -> kill -9 -> resume -> `export`, in fresh processes."""
 
 import glob
+import json
 import os
 import signal
 import subprocess
@@ -44,10 +45,12 @@ def test_vocab_pretrain_resume_kill_export(small_corpus, tmp_path):
     assert "step 30/30" in stderr
     assert glob.glob(os.path.join(run, "logs", "train", "events.out.tfevents.*"))
     assert glob.glob(os.path.join(run, "logs", "eval", "events.out.tfevents.*"))
-    with open(vocab) as a, open(os.path.join(run, "vocab.txt")) as b:
+    with open(vocab) as a, open(os.path.join(run, "tokenizer", "vocab.txt")) as b:
         assert a.read() == b.read()
-    assert os.path.isfile(os.path.join(run, "config.json"))
-    assert os.path.isfile(os.path.join(run, "keras", "encoder.weights.h5"))
+    with open(os.path.join(run, "config.json")) as f:
+        saved = json.load(f)
+    assert saved["family"] == "bert" and len(saved["tokenizer_sha256"]) == 64
+    assert os.path.isfile(os.path.join(run, "keras", "backbone.weights.h5"))
     assert _listed_checkpoints(os.path.join(run, "checkpoints")) == [
         "ckpt-10", "ckpt-20", "ckpt-30"]
 
@@ -111,5 +114,6 @@ def test_help_lists_commands_and_flags():
     for flag in ("--input", "--vocab", "--preset", "--objective", "--seq_length",
                  "--batch_size", "--steps", "--model_dir", "--optimizer",
                  "--learning_rate", "--warmup_steps", "--checkpoint_every",
-                 "--strategy", "whole_word_masking", "--max_predictions_per_seq"):
+                 "--strategy", "whole_word_masking", "--max_predictions_per_seq",
+                 "--family", "--model_config", "--objective_options"):
         assert flag in stdout, flag

@@ -48,17 +48,17 @@ def test_validate_rejects_bad_settings(kw, needle):
 
 
 def test_resume_allows_run_settings_but_not_model_settings():
-    saved = _config(vocab_sha256="abc")
-    changes = _config(vocab_sha256="abc", steps=200, learning_rate=5e-4).check_resumable(saved)
+    saved = _config(tokenizer_sha256="abc")
+    changes = _config(tokenizer_sha256="abc", steps=200, learning_rate=5e-4).check_resumable(saved)
     assert "steps: 100 -> 200" in changes and len(changes) == 2
     with pytest.raises(TfnlpError, match="preset: saved 'bert_tiny', now 'bert_mini'"):
-        _config(vocab_sha256="abc", preset="bert_mini").check_resumable(saved)
+        _config(tokenizer_sha256="abc", preset="bert_mini").check_resumable(saved)
     with pytest.raises(TfnlpError, match="different vocab"):
-        _config(vocab_sha256="xyz").check_resumable(saved)
+        _config(tokenizer_sha256="xyz").check_resumable(saved)
     with pytest.raises(TfnlpError, match="objective"):
-        _config(vocab_sha256="abc", objective="mlm").check_resumable(saved)
+        _config(tokenizer_sha256="abc", objective="mlm").check_resumable(saved)
     # A different dropout rate keeps the same variables: allowed.
-    assert _config(vocab_sha256="abc", dropout=0.0).check_resumable(saved)
+    assert _config(tokenizer_sha256="abc", dropout=0.0).check_resumable(saved)
 
 
 def test_save_load_round_trip(tmp_path):

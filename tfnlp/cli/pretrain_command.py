@@ -1,10 +1,12 @@
-"""`tfnlp pretrain`: pretrain (or resume) a BERT encoder on raw text.
+"""`tfnlp pretrain`: pretrain (or resume) a model of any family on raw text.
 
 Example:
 
     tfnlp pretrain --input=corpus.txt --vocab=vocab.txt --preset=bert_tiny \
         --objective=mlm_nsp --seq_length=128 --batch_size=32 --steps=10000 \
         --model_dir=run
+    tfnlp pretrain --family=gpt2 --vocab=bpe_dir --input=gcide \
+        --model_config='{"num_layers": 4}' --steps=2000 --model_dir=gpt2_run
 
 Rerunning with the same `--model_dir` resumes from the latest checkpoint.
 The last stdout line is the result as JSON (`step`, `loss`, `mlm_accuracy`,
@@ -17,24 +19,34 @@ import warnings
 from tfnlp.cli.flag_utils import dataclass_from_flags, define_dataclass_flags
 from tfnlp.pretraining.run_config import PretrainConfig
 
-SUMMARY = "pretrain (or resume) a BERT encoder with MLM (+NSP) on raw text"
+SUMMARY = "pretrain (or resume) any family (--family=bert|electra|gpt2|...) on raw text"
 
 HELP = {
-    "model_dir": "Run folder: config.json, vocab.txt, checkpoints/, logs/ (TensorBoard), "
+    "model_dir": "Run folder: config.json, tokenizer/, checkpoints/, logs/ (TensorBoard), "
                  "keras/, results.json. Rerun on it to resume.",
-    "vocab": "WordPiece vocab file (from `tfnlp vocab`); needs [PAD] [UNK] [CLS] [SEP] [MASK].",
+    "vocab": "The tokenizer's assets (from `tfnlp vocab`): a WordPiece vocab.txt, a "
+             "BPE folder (vocab.json + merges.txt), a SentencePiece .model, ...",
+    "family": "Model family: bert, electra, distilbert, gpt2, xlnet, elmo, word2vec, "
+              "glove (those installed).",
+    "model_config": "JSON object (or a .json file) of backbone settings overriding the "
+                    "preset's, e.g. '{\"num_layers\": 4}'.",
+    "objective_options": "JSON object (or a .json file) of objective settings, e.g. "
+                         "'{\"teacher\": \"path\"}' for distill.",
+    "tokenizer_sha256": "internal",
     "input": "Corpus: comma-separated files/globs (one sentence per line, blank line "
              "between documents) or 'wordnet' (the embedded WordNet 3.0 corpus).",
     "steps": "Total training steps; a resumed run continues up to this step.",
-    "preset": "Architecture: bert_tiny, bert_mini, bert_small, bert_medium, bert_base, "
-              "bert_large, or custom (give --num_layers --hidden_dim --num_heads).",
+    "preset": "Architecture: one of the family's presets (bert: bert_tiny, bert_mini, "
+              "bert_small, bert_medium, bert_base, bert_large; default: the family's "
+              "smallest), or custom (give --num_layers --hidden_dim --num_heads).",
     "num_layers": "Override the preset's number of Transformer layers.",
     "hidden_dim": "Override the preset's hidden size.",
     "num_heads": "Override the preset's attention heads (must divide hidden_dim).",
     "intermediate_dim": "Override the feed-forward size (default 4 * hidden_dim).",
     "max_sequence_length": "Override the number of learned positions (presets: 512).",
     "dropout": "Override the dropout rate (presets: 0.1).",
-    "objective": "mlm_nsp (BERT: masked LM + next-sentence prediction) or mlm.",
+    "objective": "One of the family's objectives (bert: mlm_nsp, mlm; default: the "
+                 "family's first).",
     "lower_case": "Lower-case and strip accents (uncased vocab); false for cased.",
     "seq_length": "Packed sequence length (at most the model's positions).",
     "batch_size": "Global batch size.",
@@ -53,7 +65,7 @@ HELP = {
     "heldout_percent": "Percent of documents held out for the final evaluation.",
     "eval_batches": "Held-out batches evaluated at the end.",
 }
-INTERNAL_FIELDS = ("vocab_sha256",)
+INTERNAL_FIELDS = ("tokenizer_sha256",)
 
 
 def define_flags(flag_values):

@@ -116,7 +116,7 @@ class Family:
         """
         preset = preset or self.default_preset
         if preset not in self.presets:
-            raise TfnlpError(f"unknown {self.name} preset {preset!r}; known presets: "
+            raise TfnlpError(f"Unknown preset {preset!r} for family {self.name}; known presets: "
                              f"{', '.join(self.presets)}")
         config = dict(self.presets[preset])
         overrides = {k: v for k, v in (overrides or {}).items() if v is not None}

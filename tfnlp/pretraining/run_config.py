@@ -32,8 +32,10 @@ SIZE_FIELDS = ("num_layers", "hidden_dim", "num_heads", "intermediate_dim",
                "max_sequence_length", "dropout")
 
 # Settings that fix the variables in a checkpoint; a resumed run must keep them.
+# (A dropout rate is no variable: it may change.)
 MODEL_FIELDS = ("family", "preset", "model_config", "tokenizer_sha256",
-                "lower_case", "objective", "optimizer") + SIZE_FIELDS
+                "lower_case", "objective", "optimizer") + tuple(
+                    name for name in SIZE_FIELDS if name != "dropout")
 
 
 def parse_json_setting(value, name):
@@ -346,7 +348,7 @@ class PretrainConfig:
         bad = [k for k in mine if mine[k] != theirs.get(k)]
         if bad:
             details = "; ".join(
-                "tokenizer: different tokenizer files" if k == "tokenizer_sha256"
+                "tokenizer: a different vocab (tokenizer files)" if k == "tokenizer_sha256"
                 else f"{k}: saved {theirs.get(k)!r}, now {mine[k]!r}" for k in bad)
             raise TfnlpError(
                 f"{self.model_dir} holds a run with a different model ({details}); "
