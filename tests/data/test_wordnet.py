@@ -6,6 +6,7 @@ import os
 import pytest
 
 from tfnlp.data import wordnet
+from tfnlp.io import read_jsonl
 from tfnlp.errors import TfnlpError
 from tfnlp.text.corpus import read_documents
 
@@ -63,7 +64,8 @@ def test_gloss_classification_splits(tmp_path):
     paths = wordnet.wordnet_gloss_classification(cache_dir=str(tmp_path))
     sizes, labels = {}, {}
     for split, p in paths.items():
-        texts, labs = wordnet.read_jsonl(p)
+        rows = [record for _, record in read_jsonl(p)]
+        texts, labs = [r["text"] for r in rows], [r["label"] for r in rows]
         sizes[split], labels[split] = len(texts), set(labs)
         assert all(t.strip() for t in texts)
     total = sum(sizes.values())

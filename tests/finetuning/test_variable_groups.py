@@ -6,6 +6,7 @@ import pytest
 from ulmfit_helpers import FakeHubModule, standin_model
 from tfnlp.errors import TfnlpError
 from tfnlp.finetuning import group_variables, layer_index, variable_group
+from tfnlp.finetuning.variable_groups import groups_from_layers
 
 
 @pytest.mark.parametrize(
@@ -81,6 +82,31 @@ def test_bert_encoder_pooler_merge_or_separate():
     assert list(separate) == [
         "embeddings", "transformer_layer_0", "transformer_layer_1", "pooler", "head",
     ]
+
+    # The family's layer groups (native models) give the very same groups.
+    from tfnlp.models.registry import get_family
+
+    family_groups = get_family("bert").layer_groups(encoder)
+    native = groups_from_layers(family_groups, model.trainable_variables)
+    assert list(native) == list(merged)
+    for name in merged:
+        assert [id(v) for v in native[name]] == [id(v) for v in merged[name]]
+    native = groups_from_layers(family_groups, model.trainable_variables, pooler="separate")
+    assert list(native) == ["embeddings", "transformer_layer_0", "transformer_layer_1",
+                            "top", "head"]
+
+
+def test_groups_from_layers_rules():
+    a, b, c, d = (keras.Variable(0.0, name=n) for n in "abcd")
+    groups = groups_from_layers([("lstm_0", [a]), ("lstm_1", [b])], [d, b, a, c])
+    assert list(groups) == ["lstm_0", "lstm_1", "head"]
+    assert groups["head"] == [d, c]
+    with pytest.raises(TfnlpError, match="in two layer groups"):
+        groups_from_layers([("x", [a]), ("y", [a])], [a])
+    with pytest.raises(TfnlpError, match="distinct names"):
+        groups_from_layers([("head", [a])], [a])
+    with pytest.raises(TfnlpError, match="none of the 1 variables"):
+        groups_from_layers([("x", [a])], [d], require_layers=True)
 
 
 def test_hub_module_tf_variables_group_by_name():

@@ -1,4 +1,4 @@
-"""Fixtures for task tests: the real BERT uncased vocab and its tokenizer."""
+"""Fixtures for task tests: the real BERT uncased vocab and its family tokenizer."""
 
 import os
 
@@ -13,9 +13,18 @@ def bert_vocab_path():
 
 @pytest.fixture(scope="session")
 def wordpiece(bert_vocab_path):
-    from tfnlp.tasks import WordpieceWordTokenizer
+    """The BERT family tokenizer (uncased) of the real vocab."""
+    from tfnlp.models.registry import get_family
 
-    return WordpieceWordTokenizer(bert_vocab_path, lower_case=True)
+    return get_family("bert").load_tokenizer(bert_vocab_path, lower_case=True)
+
+
+@pytest.fixture(scope="session")
+def left_wordpiece(bert_vocab_path):
+    """The same pieces packed XLNet-style: `a <sep> b <sep> <cls>`, left padded."""
+    from fake_tokenizers import LeftPaddedWordPiece
+
+    return LeftPaddedWordPiece(bert_vocab_path, lower_case=True)
 
 
 @pytest.fixture

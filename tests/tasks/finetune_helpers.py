@@ -1,8 +1,8 @@
 """Tiny encoders and tiny real-English task data for the fine-tuning tests.
 
 The encoders are 2-layer, hidden-32 BERTs with random weights over a small
-vocabulary built from the test sentences, saved both as a tfnlp Keras model
-dir and as a TF-Hub encoder module.
+vocabulary built from the test sentences, saved both as a tfnlp model dir
+and as a TF-Hub encoder module.
 """
 
 import json
@@ -93,25 +93,30 @@ def tiny_encoder(vocab_size, max_sequence_length=64, seed=7):
                        max_sequence_length=max_sequence_length)
 
 
+def tiny_tokenizer(vocab, seq_length=64):
+    """The BERT family tokenizer of `vocab` (uncased)."""
+    from tfnlp.models.registry import get_family
+
+    return get_family("bert").load_tokenizer(vocab, lower_case=True, seq_length=seq_length)
+
+
 def write_encoders(root, max_sequence_length=64):
-    """Writes `root/model` (Keras model dir) and `root/hub` (TF-Hub module).
+    """Writes `root/model` (tfnlp model dir) and `root/hub` (TF-Hub module).
 
     Returns:
-        dict with `vocab`, `model`, `hub` paths.
+        dict with `vocab`, `model`, `hub` paths and the `tokenizer`.
     """
     from tfnlp.hub.export_encoder import export_encoder_module
-    from tfnlp.hub.import_hf import HfBert
-    from tfnlp.hub.keras_model_dir import save_keras_model_dir
+    from tfnlp.models.model_dir import save_model_dir
 
     os.makedirs(root, exist_ok=True)
     vocab = write_vocab(os.path.join(root, "vocab.txt"))
-    with open(vocab, encoding="utf-8") as f:
-        size = len(f.read().split())
-    encoder = tiny_encoder(size, max_sequence_length)
-    model_dir = save_keras_model_dir(HfBert(encoder, vocab, True, None),
-                                     os.path.join(root, "model"), source="test")
-    hub = export_encoder_module(encoder, vocab, True, os.path.join(root, "hub"))
-    return {"vocab": vocab, "model": model_dir, "hub": hub}
+    tokenizer = tiny_tokenizer(vocab)
+    encoder = tiny_encoder(tokenizer.vocab_size, max_sequence_length)
+    model_dir = save_model_dir(os.path.join(root, "model"), "bert", encoder, tokenizer,
+                               source="test")
+    hub = export_encoder_module(encoder, tokenizer, os.path.join(root, "hub"), family="bert")
+    return {"vocab": vocab, "model": model_dir, "hub": hub, "tokenizer": tokenizer}
 
 
 def write_classification(path, rows):

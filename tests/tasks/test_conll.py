@@ -111,8 +111,13 @@ PIECES = {"EU": [4], "rejects": [5], "German": [6], "call": [7], ".": [8],
           "Peter": [11], "Blackburn": [9, 10], "calls": [7, 12]}
 
 
-def fake_tokenize(words):
-    return [list(PIECES.get(w, [])) for w in words]
+def _fake():
+    from fake_tokenizers import DictTokenizer
+
+    return DictTokenizer(VOCAB, PIECES)
+
+
+fake_tokenize = _fake()
 
 
 TAGS = ["O", "B-MISC", "I-MISC", "B-ORG", "I-ORG", "B-PER", "I-PER"]
@@ -121,7 +126,7 @@ TAGS = ["O", "B-MISC", "I-MISC", "B-ORG", "I-ORG", "B-PER", "I-PER"]
 def test_features_label_first_piece_only():
     sentences = [TaggedSentence(["EU", "rejects", "German"], ["B-ORG", "O", "B-MISC"]),
                  TaggedSentence(["Peter", "Blackburn", "zzz"], ["B-PER", "I-PER", "O"])]
-    f = conll_to_features(sentences, fake_tokenize, VOCAB, TAGS, seq_length=8)
+    f = conll_to_features(sentences, fake_tokenize, TAGS, seq_length=8)
     assert f["token_ids"].tolist() == [[2, 4, 5, 6, 3, 0, 0, 0],
                                        [2, 11, 9, 10, 1, 3, 0, 0]]  # zzz -> [UNK]
     X = IGNORE_LABEL
@@ -138,13 +143,13 @@ def test_features_label_first_piece_only():
 def test_long_sentence_split_and_truncate():
     words = ["Peter", "Blackburn", "rejects", "calls", "EU", "."]
     tags = ["B-PER", "I-PER", "O", "O", "B-ORG", "O"]  # pieces: 1 2 1 2 1 1
-    f = conll_to_features([(words, tags)], fake_tokenize, VOCAB, TAGS, seq_length=5)
+    f = conll_to_features([(words, tags)], fake_tokenize, TAGS, seq_length=5)
     # budget 3 pieces per window, cut at word boundaries
     assert f["token_ids"].tolist() == [[2, 11, 9, 10, 3], [2, 5, 7, 12, 3], [2, 4, 8, 3, 0]]
     assert f["sentence_ids"].tolist() == [0, 0, 0]
     preds = np.where(f["label_ids"] >= 0, f["label_ids"], 0)
     assert word_predictions(f, preds, [6], TAGS) == [tags]
-    t = conll_to_features([(words, tags)], fake_tokenize, VOCAB, TAGS, seq_length=5,
+    t = conll_to_features([(words, tags)], fake_tokenize, TAGS, seq_length=5,
                           overflow="truncate")
     assert t["token_ids"].shape == (1, 5)
     preds = np.where(t["label_ids"] >= 0, t["label_ids"], 0)
@@ -152,15 +157,13 @@ def test_long_sentence_split_and_truncate():
 
 
 def test_features_errors():
-    with pytest.raises(TfnlpError, match="seq_length must be at least 3"):
-        conll_to_features([(["EU"], ["B-ORG"])], fake_tokenize, VOCAB, TAGS, seq_length=2)
+    with pytest.raises(TfnlpError, match="seq_length 2 leaves no room for a word"):
+        conll_to_features([(["EU"], ["B-ORG"])], fake_tokenize, TAGS, seq_length=2)
     with pytest.raises(TfnlpError, match=r"tag 'B-LOC' is not in the tag vocabulary"):
-        conll_to_features([(["EU"], ["B-LOC"])], fake_tokenize, VOCAB, TAGS)
+        conll_to_features([(["EU"], ["B-LOC"])], fake_tokenize, TAGS)
     with pytest.raises(TfnlpError, match="overflow must be"):
-        conll_to_features([(["EU"], ["O"])], fake_tokenize, VOCAB, TAGS, overflow="drop")
-    with pytest.raises(TfnlpError, match="lacks the special tokens"):
-        conll_to_features([(["EU"], ["O"])], fake_tokenize, ["[PAD]", "eu"], TAGS)
-    f = conll_to_features([(["EU"], ["O"])], fake_tokenize, VOCAB, TAGS, seq_length=4)
+        conll_to_features([(["EU"], ["O"])], fake_tokenize, TAGS, overflow="drop")
+    f = conll_to_features([(["EU"], ["O"])], fake_tokenize, TAGS, seq_length=4)
     with pytest.raises(TfnlpError, match="predicted_ids has shape"):
         word_predictions(f, np.zeros((1, 5), np.int32), [1], TAGS)
 
@@ -169,14 +172,36 @@ def test_features_with_real_wordpiece(wordpiece):
     sentences = [TaggedSentence(["Blackburn", "visited", "Strasbourg", "."],
                                 ["B-PER", "O", "B-LOC", "O"])]
     tags = ["O", "B-LOC", "I-LOC", "B-PER", "I-PER"]
-    f = conll_to_features(sentences, wordpiece, wordpiece.vocab, tags, seq_length=16)
-    tokens = [wordpiece.vocab[i] for i in f["token_ids"][0] if i]
+    vocab = wordpiece.vocabulary
+    f = conll_to_features(sentences, wordpiece, tags, seq_length=16)
+    tokens = [vocab[i] for i in f["token_ids"][0] if i]
     assert tokens == ["[CLS]", "blackburn", "visited", "strasbourg", ".", "[SEP]"]
     labeled = [(tokens[p], tags[f["label_ids"][0, p]]) for p in range(len(tokens))
                if f["label_ids"][0, p] != IGNORE_LABEL]
     assert labeled == [("blackburn", "B-PER"), ("visited", "O"), ("strasbourg", "B-LOC"), (".", "O")]
-    pieces = wordpiece(["unaffable"])[0]
-    assert [wordpiece.vocab[i] for i in pieces] == ["una", "##ffa", "##ble"]
+    pieces = wordpiece.tokenize_words(["unaffable"])[0]
+    assert [vocab[i] for i in pieces] == ["una", "##ffa", "##ble"]
     f = conll_to_features([(["an", "unaffable", "man"], ["O", "O", "O"])], wordpiece,
-                          wordpiece.vocab, tags, seq_length=10)
+                          tags, seq_length=10)
     assert f["label_ids"][0, :7].tolist() == [-100, 0, 0, -100, -100, 0, -100]
+
+
+def test_features_with_left_padding(wordpiece, left_wordpiece):
+    """XLNet's layout (pieces, [SEP], [CLS] at the end, pads first): the labels
+    follow the pieces, and predictions map back to the same words."""
+    words = ["Peter", "Blackburn", "visited", "Strasbourg", "unaffable", "."]
+    tags = ["B-PER", "I-PER", "O", "B-LOC", "O", "O"]
+    vocab_tags = ["O", "B-LOC", "I-LOC", "B-PER", "I-PER"]
+    right = conll_to_features([(words, tags)], wordpiece, vocab_tags, seq_length=8)
+    left = conll_to_features([(words, tags)], left_wordpiece, vocab_tags, seq_length=8)
+    assert right["token_ids"].shape == left["token_ids"].shape == (2, 8)
+    vocab = wordpiece.vocabulary
+    row = left["token_ids"][1]
+    assert [vocab[i] for i in row[left["padding_mask"][1] == 1]][-2:] == ["[SEP]", "[CLS]"]
+    assert left["padding_mask"][1, 0] == 0 and left["padding_mask"][1, -1] == 1
+    for f in (right, left):  # the same pieces carry the same labels
+        kept = f["label_ids"] != IGNORE_LABEL
+        assert [vocab[i] for i in f["token_ids"][kept]] == [
+            "peter", "blackburn", "visited", "strasbourg", "una", "."]
+        preds = np.where(kept, f["label_ids"], 0)
+        assert word_predictions(f, preds, [len(words)], vocab_tags) == [tags]

@@ -28,7 +28,10 @@ def test_all_tasks_and_modes_build_and_run(encoders, kind):
     source = resolve_encoder(encoders[kind])
     assert source.kind == ("native" if kind == "model" else "hub")
     assert (source.num_layers, source.hidden_dim, source.max_sequence_length) == (2, 32, 64)
-    assert source.lower_case is True and os.path.isfile(source.vocab_path)
+    assert source.family.name == "bert" and source.pooling == "pooled"
+    assert source.tokenizer.lower_case is True and source.tokenizer.kind == "wordpiece"
+    assert source.tokenizer.vocabulary == H.tiny_tokenizer(encoders["vocab"]).vocabulary
+    assert all(os.path.isfile(p) for p in source.tokenizer.asset_files().values())
     x = _inputs()
     cases = [(mode, task) for mode in ("finetune", "feature")
              for task in ("classification", "ner", "squad")]
@@ -104,3 +107,37 @@ def test_build_errors(encoders):
         build_task_model("ner", source)
     with pytest.raises(TfnlpError, match="mode='frozen'"):
         build_task_model("classification", source, num_labels=2, mode="frozen")
+    with pytest.raises(TfnlpError, match="--pooling='max'"):
+        build_task_model("classification", source, num_labels=2, pooling="max")
+
+
+def test_classification_poolings(encoders):
+    """`first` equals the top layer at [CLS]; `last` the last real token; `mean`
+    the masked mean; `pooled` the backbone's own pooler. The pooler trains
+    only when it is used."""
+    import keras
+
+    from tfnlp.tasks.encoder_source import resolve_encoder
+    from tfnlp.tasks.models import build_task_model
+
+    source = resolve_encoder(encoders["model"])
+    encoder = source.build_encoder()
+    x = _inputs(real=5)
+    x["padding_mask"][1, 3:] = 0
+    sequence = np.asarray(encoder(x)["sequence_output"])
+    mask = x["padding_mask"]
+    want = {"first": sequence[:, 0],
+            "last": sequence[[0, 1], [4, 2]],
+            "mean": (sequence * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)}
+    for pooling, expected in want.items():
+        model = build_task_model("classification", source, num_labels=2, pooling=pooling,
+                                 encoder=encoder, dropout=0.0)
+        pooled = keras.Model(model.inputs, model.get_layer(f"{pooling}_pooling").output)
+        np.testing.assert_allclose(np.asarray(pooled(x)), expected, atol=1e-5)
+        assert model.pooling == pooling
+        assert not any(v.trainable for v in encoder.weights if "pooler" in v.path)
+    for v in encoder.weights:
+        v.trainable = True
+    model = build_task_model("classification", source, num_labels=2, encoder=encoder)
+    assert model.pooling == "pooled"
+    assert all(v.trainable for v in encoder.weights if "pooler" in v.path)

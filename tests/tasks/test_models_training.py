@@ -35,7 +35,7 @@ def _run(root, task_name, train_path, eval_path, **overrides):
     settings.update(overrides)
     config = FinetuneConfig(**settings)
     source = resolve_encoder(config.encoder)
-    task = make_task(task_name, source.vocab_path, source.lower_case, config.seq_length)
+    task = make_task(task_name, source.tokenizer, config.seq_length)
     train = task.read_train(train_path)
     evaluation = task.read_eval(eval_path)
     keras.utils.set_random_seed(config.seed)
@@ -70,8 +70,8 @@ def test_feature_based_and_finetuning_both_learn(root):
     assert tuned["accuracy"] >= 0.75 and feature["accuracy"] >= 0.75  # chance: 0.5
     weights = model.scalar_mix.mixing_weights()
     assert not np.allclose(weights, [0.5, 0.5], atol=1e-3)  # the mix was learned
-    from tfnlp.hub.keras_model_dir import load_keras_model_dir
+    from tfnlp.models.model_dir import load_model_dir
 
-    original = load_keras_model_dir(root["model"]).encoder.get_weights()
+    original = load_model_dir(root["model"]).backbone.get_weights()
     for got, want in zip(model.encoder.get_weights(), original):
         np.testing.assert_array_equal(got, want)  # the encoder stayed frozen

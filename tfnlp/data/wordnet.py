@@ -26,10 +26,10 @@ import json
 import os
 import random
 import re
-import tempfile
 
 from tfnlp.data.cache import cache_folder
 from tfnlp.errors import TfnlpError
+from tfnlp.io import atomic_write, atomic_write_text, read_jsonl
 
 WORDNET_DIR = "/usr/share/wordnet"
 POS_FILES = ("noun", "verb", "adj", "adv")
@@ -166,19 +166,6 @@ def _synset_sentences(s):
     return sentences
 
 
-def _atomic_write(path, write_fn):
-    folder = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            write_fn(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def wordnet_corpus(cache_dir=None, min_synsets=10, max_synsets=30, seed=0,
                    wordnet_path=None):
     """Builds (once) a BERT-format English corpus from WordNet glosses.
@@ -233,7 +220,7 @@ def wordnet_corpus(cache_dir=None, min_synsets=10, max_synsets=30, seed=0,
         if doc:
             f.write("\n".join(doc) + "\n")
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
     return path
 
 
@@ -303,28 +290,8 @@ def wordnet_gloss_classification(cache_dir=None, split=None, eval_percent=10,
             rows[which].append(json.dumps({"text": text, "label": syn["lexname"]},
                                           ensure_ascii=False))
         for s in splits:
-            _atomic_write(paths[s], lambda f, s=s: f.write("\n".join(rows[s]) + "\n"))
+            atomic_write_text(paths[s], "\n".join(rows[s]) + "\n")
     return paths if split is None else paths[split]
-
-
-def read_jsonl(path):
-    """Reads a `{"text", "label"}` JSONL file into two lists.
-
-    Args:
-      path: JSONL file, as written by `wordnet_gloss_classification`.
-
-    Returns:
-      (texts, labels): two lists of str.
-    """
-    texts, labels = [], []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                row = json.loads(line)
-                texts.append(row["text"])
-                labels.append(row["label"])
-    return texts, labels
-
 
 
 def sample_gloss_classification(folder, train_size, eval_size, seed=0, eval_split="eval"):
@@ -357,8 +324,7 @@ def sample_gloss_classification(folder, train_size, eval_size, seed=0, eval_spli
     rng = random.Random(seed)
 
     def sample(path, size, keep=None):
-        with open(path, encoding="utf-8") as f:
-            rows = [json.loads(line) for line in f if line.strip()]
+        rows = [record for _, record in read_jsonl(path)]
         if keep is not None:
             rows = [r for r in rows if r["label"] in keep]
         rng.shuffle(rows)
@@ -371,6 +337,6 @@ def sample_gloss_classification(folder, train_size, eval_size, seed=0, eval_spli
     out = {"labels": labels}
     for name, rows in (("train", train), ("eval", evaluation)):
         out[name] = os.path.join(folder, f"{name}.jsonl")
-        _atomic_write(out[name], lambda f, rows=rows: f.write(
-            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)))
+        atomic_write_text(out[name], "".join(json.dumps(r, ensure_ascii=False) + "\n"
+                                             for r in rows))
     return out

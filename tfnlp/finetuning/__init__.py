@@ -34,6 +34,7 @@ from tfnlp.finetuning.ulmfit import (  # noqa: F401
 )
 from tfnlp.finetuning.variable_groups import (  # noqa: F401
     group_variables,
+    groups_from_layers,
     layer_index,
     variable_group,
 )

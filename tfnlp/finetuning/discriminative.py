@@ -63,10 +63,16 @@ dropout, same batches and head): the loss curve then matches
 `torch.optim.AdamW` to 2e-6 per step instead of falling behind (2.5e-2
 with the Keras form after 10 steps).
 
-Keras internals used, and why: `self._get_variable_index(variable)` (the
-lookup every built-in `update_step` uses; `update_step` receives the
-backend `tf.Variable`, so no public attribute identifies it); overriding
-the public `iterations` property only while one variable is being updated.
+Keras internals used, and why: `self._get_variable_index(variable)`, in
+one place, `_variable_index` (the lookup every built-in `update_step` uses;
+`update_step` receives the backend `tf.Variable`, so no public attribute
+identifies it); overriding the public `iterations` property only while one
+variable is being updated.
+
+Groups come from the variables' names (`variable_groups.group_variables`)
+or, for a native backbone, from `layer_groups=` (the family's
+`layer_groups(backbone)`; `variable_groups.groups_from_layers` adds the
+head).
 Gradient accumulation is not supported (the per-group counters would count
 micro-batches).
 
@@ -144,6 +150,10 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
             to the bias-corrected `sqrt(v_hat)` (Adam paper Algorithm 1,
             PyTorch, Hugging Face) instead of Keras's `sqrt(v)`. Defaults
             to True; see the module docstring.
+        layer_groups: optional list of `(name, [variables])`, bottom to top:
+            a native backbone's groups (`Family.layer_groups`); variables
+            outside them form the `head` group. None groups by name. Not
+            part of `get_config` (it holds variables).
         **kwargs: the base optimizer's keyword arguments (`weight_decay`,
             `beta_1`, `global_clipnorm`, `name`, ...).
 
@@ -167,6 +177,7 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
         require_layer_groups=True,
         exclude_from_weight_decay_patterns=None,
         bias_corrected_epsilon=True,
+        layer_groups=None,
         **kwargs,
     ):
         if type(self) is DiscriminativeOptimizer:
@@ -215,6 +226,8 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
             excluded_ids=set(),
             excluded_names=[],
             built=False,
+            layer_groups=[(str(n), list(vs)) for n, vs in layer_groups] if layer_groups
+            else None,
         )
 
     # ----------------------------------------------------------------- build
@@ -252,9 +265,14 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
         if self.built:
             return
         var_list = list(var_list)
-        groups = variable_groups.group_variables(
-            var_list, pooler=self.pooler, require_layers=self.require_layer_groups
-        )
+        if self._state.layer_groups is not None:
+            groups = variable_groups.groups_from_layers(
+                self._state.layer_groups, var_list, pooler=self.pooler,
+                require_layers=self.require_layer_groups)
+        else:
+            groups = variable_groups.group_variables(
+                var_list, pooler=self.pooler, require_layers=self.require_layer_groups
+            )
         names = list(groups)
         unknown = sorted(set(self.group_multiplier_overrides or {}) - set(names))
         if unknown:
@@ -275,8 +293,7 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
         patterns = self.exclude_from_weight_decay_patterns + self._state.excluded_names
         for position, name in enumerate(names):
             for variable in groups[name]:
-                # Private but stable: the index every built-in update_step uses.
-                index = self._get_variable_index(variable)
+                index = self._variable_index(variable)
                 positions[index] = position
                 path = variable_groups.variable_name(variable)
                 decays[index] = not (
@@ -310,6 +327,15 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
             trainable_groups=trainable,
             group_iterations=counters,
         )
+
+    def _variable_index(self, variable):
+        """The optimizer's index of `variable` (its slot position).
+
+        The one use of a private Keras method: `_get_variable_index` is the
+        lookup every built-in `update_step` does, and `update_step` gets the
+        backend variable, which no public attribute identifies.
+        """
+        return self._get_variable_index(variable)
 
     # ---------------------------------------------------------------- update
 
@@ -349,7 +375,7 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
             if grad is None:
                 masked.append(None)
                 continue
-            position = self._state.positions[self._get_variable_index(variable)]
+            position = self._state.positions[self._variable_index(variable)]
             if _is_sparse_slices(grad):
                 # Dense, duplicate rows summed: Keras's Adam squares each
                 # slice of a sparse gradient separately, so a token seen k
@@ -374,7 +400,7 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
             variable: the variable (the backend variable on TensorFlow).
             learning_rate: the base learning rate at this step.
         """
-        index = self._get_variable_index(variable)
+        index = self._variable_index(variable)
         position = self._state.positions[index]
         lr = ops.multiply(
             ops.cast(learning_rate, variable.dtype),
@@ -500,7 +526,7 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
         """
         self._require_built()
         return self._state.names[
-            self._state.positions[self._get_variable_index(variable)]
+            self._state.positions[self._variable_index(variable)]
         ]
 
     def group_multipliers(self):

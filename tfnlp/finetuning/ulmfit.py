@@ -51,10 +51,15 @@ def _variables_of(model_or_variables):
     return list(variables)
 
 
-def _check_groups(model_or_variables, require_layers, pooler):
+def _check_groups(model_or_variables, require_layers, pooler, layer_groups=None):
     """Raises `TfnlpError` now, not at the first step, if groups are missing."""
     variables = _variables_of(model_or_variables)
-    if variables:  # an unbuilt model has none yet; checked again at build.
+    if not variables:  # an unbuilt model has none yet; checked again at build.
+        return
+    if layer_groups is not None:
+        variable_groups.groups_from_layers(layer_groups, variables, pooler=pooler,
+                                           require_layers=require_layers)
+    else:
         variable_groups.group_variables(
             variables, pooler=pooler, require_layers=require_layers
         )
@@ -78,7 +83,7 @@ def _unfreezing_callbacks(unfreeze_every):
 
 
 def _make_optimizer(base, schedule, factor, weight_decay, epsilon, clipnorm,
-                    pooler, require_layers):
+                    pooler, require_layers, layer_groups=None):
     key = str(base).lower()
     if key not in BASES:
         raise TfnlpError(f"base={base!r}: use one of {sorted(BASES)}.")
@@ -89,6 +94,7 @@ def _make_optimizer(base, schedule, factor, weight_decay, epsilon, clipnorm,
         require_layer_groups=require_layers,
         epsilon=epsilon,
         global_clipnorm=clipnorm or None,
+        layer_groups=layer_groups,
     )
     if key == "adamw":
         kwargs["weight_decay"] = weight_decay
@@ -109,6 +115,7 @@ def ulmfit_optimizer(
     epsilon=1e-6,
     clipnorm=1.0,
     pooler="merge",
+    layer_groups=None,
 ):
     """ULMFiT: discriminative LRs + slanted triangular LR + gradual unfreezing.
 
@@ -129,6 +136,8 @@ def ulmfit_optimizer(
         epsilon: float. Adam epsilon. Defaults to 1e-6 (BERT).
         clipnorm: float or None. Global-norm clipping. Defaults to 1.0.
         pooler: `"merge"` or `"separate"` (see `variable_groups`).
+        layer_groups: a native backbone's groups (`Family.layer_groups`),
+            or None to group by variable names (TF-Hub modules).
 
     Returns:
         `FinetuneSetup(optimizer, callbacks, schedule)`.
@@ -142,13 +151,15 @@ def ulmfit_optimizer(
     >>> model.compile(optimizer=setup.optimizer, loss=loss)
     >>> model.fit(train, epochs=3, callbacks=setup.callbacks)
     """
-    _check_groups(model_or_variables, require_layers=True, pooler=pooler)
+    _check_groups(model_or_variables, require_layers=True, pooler=pooler,
+                  layer_groups=layer_groups)
     schedule = SlantedTriangularLR(
         lr_max, total_steps, cut_frac=cut_frac, ratio=ratio
     )
     callbacks = _unfreezing_callbacks(unfreeze_every)
     optimizer = _make_optimizer(
-        base, schedule, factor, weight_decay, epsilon, clipnorm, pooler, True
+        base, schedule, factor, weight_decay, epsilon, clipnorm, pooler, True,
+        layer_groups,
     )
     return FinetuneSetup(optimizer, callbacks, schedule)
 
@@ -165,6 +176,7 @@ def linear_optimizer(
     epsilon=1e-6,
     clipnorm=1.0,
     pooler="merge",
+    layer_groups=None,
 ):
     """BERT-style: one learning rate for all, 10% linear warmup, linear decay.
 
@@ -180,6 +192,8 @@ def linear_optimizer(
         epsilon: float. Adam epsilon. Defaults to 1e-6.
         clipnorm: float or None. Global-norm clipping. Defaults to 1.0.
         pooler: `"merge"` or `"separate"`.
+        layer_groups: as `ulmfit_optimizer` (only matters with
+            `unfreeze_every`).
 
     Returns:
         `FinetuneSetup(optimizer, callbacks, schedule)`.
@@ -195,7 +209,8 @@ def linear_optimizer(
     if not 0.0 <= float(warmup_frac) < 1.0:
         raise TfnlpError(f"warmup_frac={warmup_frac} must be in [0, 1).")
     require_layers = unfreeze_every is not None
-    _check_groups(model_or_variables, require_layers=require_layers, pooler=pooler)
+    _check_groups(model_or_variables, require_layers=require_layers, pooler=pooler,
+                  layer_groups=layer_groups)
     schedule = WarmupPolynomialDecay(
         peak_learning_rate=lr_max,
         decay_steps=int(total_steps),
@@ -206,7 +221,7 @@ def linear_optimizer(
     callbacks = _unfreezing_callbacks(unfreeze_every)
     optimizer = _make_optimizer(
         base, schedule, 1.0, weight_decay, epsilon, clipnorm, pooler,
-        require_layers,
+        require_layers, layer_groups,
     )
     return FinetuneSetup(optimizer, callbacks, schedule)
 

@@ -5,7 +5,16 @@ variables, ordered from the bottom of the network to the top:
 
     embeddings, transformer_layer_0, ..., transformer_layer_{L-1}, head
 
-The group of a variable comes from its path (`keras.Variable.path`, e.g.
+Two sources of groups:
+
+- a native backbone: its family's `layer_groups(backbone)` (bottom to top;
+  the default reads `embeddings/...`, `transformer_layer_{i}/...`, and
+  puts the rest in `"top"`); `groups_from_layers` adds the task head (every
+  other variable) on top;
+- a loaded TF-Hub module (plain variables, names only): `group_variables`,
+  by the rules below.
+
+The group of a variable (by name) comes from its path (`keras.Variable.path`, e.g.
 `"transformer_layer_3/self_attention_layer/query/kernel"`) or, for a plain
 `tf.Variable` of a loaded TF-Hub SavedModel, from its name (e.g.
 `"bert_encoder/transformer_layer_3/self_attention/query/kernel:0"`, or the
@@ -201,4 +210,71 @@ def group_variables(variables, pooler="merge", require_layers=False):
     ordered = collections.OrderedDict()
     for group in sorted(raw, key=_sort_key):
         ordered[group] = raw[group]
+    return ordered
+
+
+# Family groups that hold what sits above the last encoder layer (BERT's
+# pooler): with pooler="merge" they join the group below.
+TOP_GROUPS = ("top", POOLER)
+
+
+def groups_from_layers(layer_groups, variables, pooler="merge", require_layers=False):
+    """ULMFiT groups from a family's backbone groups plus the task head.
+
+    Args:
+        layer_groups: list of `(name, [variables])`, bottom to top, from
+            `Family.layer_groups(backbone)`.
+        variables: the variables to group (e.g. the task model's trainable
+            variables); those in no backbone group form the `head` group.
+        pooler: `"merge"` (default): a last backbone group named `"top"` or
+            `"pooler"` joins the group below it (as the pooler joins the
+            top layer in `group_variables`); `"separate"` keeps it.
+        require_layers: raise `TfnlpError` when no variable falls in a
+            backbone group.
+
+    Returns:
+        `collections.OrderedDict` group name -> variables (input order
+        within a group), bottom to top, `head` last; empty groups left out.
+
+    Raises:
+        TfnlpError: bad `pooler`, a variable in two groups, or
+            `require_layers` and no backbone variable.
+
+    Example:
+
+    >>> groups = groups_from_layers(family.layer_groups(backbone),
+    ...                             model.trainable_variables)  # doctest: +SKIP
+    >>> list(groups)                                           # doctest: +SKIP
+    ['embeddings', 'transformer_layer_0', 'transformer_layer_1', 'head']
+    """
+    if pooler not in POOLER_MODES:
+        raise TfnlpError(f"groups_from_layers: pooler={pooler!r}; use one of {POOLER_MODES}.")
+    variables = list(variables)
+    names = [name for name, _ in layer_groups]
+    if len(set(names)) != len(names) or HEAD in names:
+        raise TfnlpError(f"layer groups must have distinct names other than {HEAD!r}, "
+                         f"got {names}")
+    if pooler == "merge" and len(names) > 1 and names[-1] in TOP_GROUPS:
+        names = names[:-1]
+        merged = list(layer_groups[-2][1]) + list(layer_groups[-1][1])
+        layer_groups = list(layer_groups[:-2]) + [(names[-1], merged)]
+    group_of = {}
+    for name, members in layer_groups:
+        for variable in members:
+            if id(variable) in group_of and group_of[id(variable)] != name:
+                raise TfnlpError(f"variable {variable_name(variable)} is in two layer groups "
+                                 f"({group_of[id(variable)]}, {name})")
+            group_of[id(variable)] = name
+    raw = collections.defaultdict(list)
+    for variable in variables:
+        raw[group_of.get(id(variable), HEAD)].append(variable)
+    if require_layers and not set(raw) - {HEAD}:
+        raise TfnlpError(
+            f"none of the {len(variables)} variables is in a backbone layer group; "
+            "discriminative learning rates and gradual unfreezing need the encoder's "
+            "variables (use schedule 'linear' otherwise).")
+    ordered = collections.OrderedDict()
+    for name in names + [HEAD]:
+        if raw.get(name):
+            ordered[name] = raw[name]
     return ordered

@@ -21,11 +21,18 @@ The head is any Keras 3 layer/model mapping the encoder's output dict
 tensors (a single tensor is returned as `{"outputs": tensor}`), so
 classification, tagging and span heads plug in unchanged.
 
+The strings signature is built from the encoder's family tokenizer (any
+`tfnlp.text.tokenizer.Tokenizer`): `tokenizer.pack([tokenizer.tokenize(text)
+(, tokenizer.tokenize(text_b))], seq_length)`, in-graph, so its special
+tokens, trimming and padding side are the family's. The tokenizer's asset
+files travel as SavedModel assets (`tokenizer_assets`).
+
 Example:
 
+>>> tokenizer = get_family("bert").load_tokenizer("vocab.txt")   # doctest: +SKIP
 >>> head = ClassificationHead(num_classes=2)                     # doctest: +SKIP
->>> export_serving_model("vocab.txt", encoder, head, "/tmp/serve",  # doctest: +SKIP
-...                      do_lower_case=True, seq_length=128)
+>>> export_serving_model(tokenizer, encoder, head, "/tmp/serve",  # doctest: +SKIP
+...                      seq_length=128)
 """
 
 import os
@@ -33,10 +40,10 @@ import os
 import tensorflow as tf
 
 from tfnlp.errors import TfnlpError
-from tfnlp.io import atomic_write_dir, check_output_dir
 from tfnlp.hub.interface import (HUB_INPUT_NAMES, encoder_input_spec, tf_variables,
                                  to_keras_inputs)
-from tfnlp.text.bert_preprocessor import BertPreprocessor
+from tfnlp.io import atomic_write_dir, check_output_dir
+from tfnlp.text.tokenizer import Tokenizer
 
 SERVE_IDS = "serve_ids"
 
@@ -50,38 +57,37 @@ def _as_output_dict(result):
     return {"outputs": result}
 
 
-def _preprocessor(preprocess, do_lower_case, seq_length):
-    if isinstance(preprocess, BertPreprocessor):
-        if seq_length is not None and seq_length != preprocess.seq_length:
-            raise TfnlpError(f"seq_length={seq_length} differs from the "
-                             f"preprocessor's {preprocess.seq_length}")
-        return preprocess
-    if isinstance(preprocess, (str, os.PathLike)):
-        if do_lower_case is None:
-            raise TfnlpError("pass do_lower_case when preprocess is a vocab file")
-        return BertPreprocessor(os.fspath(preprocess), lower_case=do_lower_case,
-                                seq_length=seq_length or 128)
-    raise TfnlpError("preprocess must be a BertPreprocessor or a vocab file "
-                     f"path, got {type(preprocess).__name__}")
+def _check_tokenizer(tokenizer):
+    if not isinstance(tokenizer, Tokenizer):
+        raise TfnlpError("the serving preprocessing is built from a family Tokenizer "
+                         "(tfnlp.text.tokenizer.Tokenizer, e.g. get_family(name)."
+                         f"load_tokenizer(path)), got {type(tokenizer).__name__}")
+    return tokenizer
 
 
-def build_serving_module(preprocess, encoder, head, do_lower_case=None,
-                         seq_length=None, text_pairs=False):
+def build_serving_module(tokenizer, encoder, head, seq_length=None, text_pairs=False):
     """Builds (without saving) the object `export_serving_model` saves.
 
     Args: as `export_serving_model`.
 
     Returns:
         `(module, signatures)`: a `tf.train.Checkpoint` and the dict of
-        signature concrete functions.
+        signature concrete functions; pass both to `save_serving_module`.
     """
-    preprocessor = _preprocessor(preprocess, do_lower_case, seq_length)
+    tokenizer = _check_tokenizer(tokenizer)
+    seq_length = seq_length or tokenizer.seq_length
     if hasattr(encoder, "check_sequence_length"):
-        encoder.check_sequence_length(preprocessor.seq_length)
+        encoder.check_sequence_length(seq_length)
 
     def predict(hub_inputs):
         features = encoder(to_keras_inputs(hub_inputs), training=False)
         return _as_output_dict(head(features, training=False))
+
+    def predict_text(texts):
+        packed = tokenizer.pack([tokenizer.tokenize(t) for t in texts], seq_length)
+        return predict({"input_word_ids": packed["token_ids"],
+                        "input_mask": packed["padding_mask"],
+                        "input_type_ids": packed["segment_ids"]})
 
     spec = encoder_input_spec()
 
@@ -95,17 +101,11 @@ def build_serving_module(preprocess, encoder, head, do_lower_case=None,
         @tf.function(input_signature=[text_spec,
                                       tf.TensorSpec([None], tf.string, name="text_b")])
         def serve_text(text, text_b):
-            packed = preprocessor([text, text_b])
-            return predict({"input_word_ids": packed["token_ids"],
-                            "input_mask": packed["padding_mask"],
-                            "input_type_ids": packed["segment_ids"]})
+            return predict_text([text, text_b])
     else:
         @tf.function(input_signature=[text_spec])
         def serve_text(text):
-            packed = preprocessor(text)
-            return predict({"input_word_ids": packed["token_ids"],
-                            "input_mask": packed["padding_mask"],
-                            "input_type_ids": packed["segment_ids"]})
+            return predict_text([text])
 
     # Trace first: a head that is not built yet creates its variables here.
     signatures = {"serving_default": serve_text.get_concrete_function(),
@@ -115,27 +115,43 @@ def build_serving_module(preprocess, encoder, head, do_lower_case=None,
     module.variables = variables
     module.serve_ids = serve_ids
     module.serve_text = serve_text
-    if isinstance(preprocess, (str, os.PathLike)):
-        module.vocab_file = tf.saved_model.Asset(os.fspath(preprocess))
+    # Tracked, so tokenizer resources (e.g. a SentencePiece model) export.
+    module.tokenizer = tokenizer
+    module.tokenizer_assets = [tf.saved_model.Asset(path) for _, path in
+                               sorted(tokenizer.asset_files().items())]
     return module, signatures
 
 
-def export_serving_model(preprocess, encoder, head, output_dir, do_lower_case=None,
-                         seq_length=None, text_pairs=False, ids_only_dir=None):
+def save_serving_module(built, output_dir):
+    """Saves what `build_serving_module` returned as a SavedModel (not atomic).
+
+    Args:
+        built: `(module, signatures)`.
+        output_dir: the SavedModel directory.
+
+    Returns:
+        str, `output_dir`.
+    """
+    module, signatures = built
+    tf.saved_model.save(module, output_dir, signatures=signatures)
+    return output_dir
+
+
+def export_serving_model(tokenizer, encoder, head, output_dir, seq_length=None,
+                         text_pairs=False, ids_only_dir=None):
     """Writes a serving SavedModel: strings or ids in, task outputs out.
 
     Args:
-        preprocess: a `tfnlp.text.BertPreprocessor`, or a vocab file path
-            (then pass `do_lower_case`; the vocab is copied in as an asset).
+        tokenizer: the encoder's family `Tokenizer` (tokenizes and packs the
+            strings in-graph; its assets are copied in).
         encoder: a Keras encoder taking `token_ids`, `segment_ids`,
-            `padding_mask` (e.g. `tfnlp.models.BertEncoder`).
+            `padding_mask` (a family backbone, or a whole task model).
         head: Keras 3 layer/model: encoder output dict -> dict of named
             tensors (or one tensor, served as `outputs`).
         output_dir: target directory (new, empty, or an earlier SavedModel);
             written atomically.
-        do_lower_case: bool, needed when `preprocess` is a vocab path.
         seq_length: packed length for `serving_default` (default: the
-            preprocessor's, or 128).
+            tokenizer's).
         text_pairs: if True `serving_default` takes `text` and `text_b`.
         ids_only_dir: optional second target: a SavedModel with only the
             ids signature, loadable without tensorflow_text (stock TF
@@ -145,18 +161,17 @@ def export_serving_model(preprocess, encoder, head, output_dir, do_lower_case=No
         The absolute path of the SavedModel (of `output_dir`).
 
     Example:
-    >>> path = export_serving_model(pre, encoder, head, "serve/1")  # doctest: +SKIP
-    >>> tf.saved_model.load(path).signatures["serve_ids"](          # doctest: +SKIP
+    >>> path = export_serving_model(tokenizer, encoder, head, "serve/1")  # doctest: +SKIP
+    >>> tf.saved_model.load(path).signatures["serve_ids"](                # doctest: +SKIP
     ...     input_word_ids=ids, input_mask=mask, input_type_ids=types)
     """
     check_output_dir(output_dir)
     if ids_only_dir is not None:
         check_output_dir(ids_only_dir)
-    module, signatures = build_serving_module(
-        preprocess, encoder, head, do_lower_case, seq_length, text_pairs)
-    path = atomic_write_dir(
-        output_dir, lambda tmp: tf.saved_model.save(module, tmp, signatures=signatures))
+    built = build_serving_module(tokenizer, encoder, head, seq_length, text_pairs)
+    path = atomic_write_dir(output_dir, lambda tmp: save_serving_module(built, tmp))
     if ids_only_dir is not None:
+        module, signatures = built
         ids_module = tf.train.Checkpoint()
         ids_module.variables = module.variables
         ids_module.serve_ids = module.serve_ids

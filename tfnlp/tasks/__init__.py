@@ -4,8 +4,11 @@
 - NER: `read_conll`, `conll_to_features`, `word_predictions`, `conlleval`.
 - Extractive QA: `read_squad`, `convert_squad_examples`,
   `decode_squad_predictions`, `squad_evaluate`.
-- `WordpieceWordTokenizer`: the default word → word-piece tokenizer the
-  feature converters take.
+- `WordPieces`, `pack_with_layout`: words → pieces through any family
+  `Tokenizer`, and where `tokenizer.pack` puts them (the feature builders
+  hard-code no special token).
+- `resolve_encoder`: the encoder (native model dir or TF-Hub module) with
+  its family, tokenizer and pooling.
 """
 
 from tfnlp.tasks.classification_data import (  # noqa: F401
@@ -41,7 +44,8 @@ from tfnlp.tasks.squad_metrics import (  # noqa: F401
     squad_v1_evaluate,
     squad_v2_evaluate,
 )
-from tfnlp.tasks.wordpiece import WordpieceWordTokenizer, load_vocab, special_ids  # noqa: F401
+from tfnlp.tasks.encoder_source import EncoderSource, resolve_encoder  # noqa: F401
+from tfnlp.tasks.packing import WordPieces, pack_with_layout  # noqa: F401
 
 __all__ = [
     "ClassificationData", "build_label_vocab", "read_classification_jsonl",
@@ -53,5 +57,5 @@ __all__ = [
     "SquadPredictions", "decode_squad_predictions", "get_final_text",
     "SquadFeature", "convert_squad_examples", "squad_features_to_arrays",
     "normalize_answer", "squad_evaluate", "squad_v1_evaluate", "squad_v2_evaluate",
-    "WordpieceWordTokenizer", "load_vocab", "special_ids",
+    "WordPieces", "pack_with_layout", "EncoderSource", "resolve_encoder",
 ]

@@ -10,7 +10,7 @@ from typing import Mapping, Optional, Sequence, Union
 import numpy as np
 
 from tfnlp.errors import TfnlpError
-from tfnlp.tasks._jsonl import read_jsonl
+from tfnlp.io import read_jsonl
 
 Label = Union[str, int]
 

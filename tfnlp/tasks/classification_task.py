@@ -1,18 +1,19 @@
 """Sentence (pair) classification as a fine-tuning task: JSONL in, accuracy out.
 
-Text is tokenized and packed with `tfnlp.text.BertPreprocessor`, the same
-in-graph preprocessing the serving model runs, so training and serving see
-identical ids.
+Text is tokenized and packed with the encoder's family `Tokenizer`
+(`tokenize` + `pack`), the same in-graph preprocessing the serving model
+runs, so training and serving see identical ids.
 
 Example:
 
->>> task = ClassificationTask("vocab.txt", lower_case=True, seq_length=128)  # doctest: +SKIP
+>>> task = ClassificationTask(source.tokenizer, seq_length=128)  # doctest: +SKIP
 >>> train = task.read_train("train.jsonl")     # sets task.label_vocab   # doctest: +SKIP
 """
 
 import numpy as np
 
 from tfnlp.errors import TfnlpError
+from tfnlp.io import read_jsonl
 from tfnlp.tasks.classification_data import read_classification_jsonl
 from tfnlp.tasks.classification_metrics import accuracy, macro_f1
 from tfnlp.tasks.task_split import INPUT_NAMES, TaskSplit
@@ -24,8 +25,7 @@ class ClassificationTask:
     """JSONL `{"text", ["text_b"], "label"}` → logits over the training labels.
 
     Args:
-        vocab_path: the encoder's vocab file.
-        lower_case: bool, uncased vocabulary.
+        tokenizer: the encoder's family `Tokenizer`.
         seq_length: packed length.
         meta: optional dict from `meta` (a saved task), restoring the labels.
 
@@ -36,11 +36,8 @@ class ClassificationTask:
 
     name = "classification"
 
-    def __init__(self, vocab_path, lower_case, seq_length, meta=None):
-        from tfnlp.text.bert_preprocessor import BertPreprocessor
-
-        self.preprocessor = BertPreprocessor(vocab_path, lower_case=lower_case,
-                                             seq_length=seq_length)
+    def __init__(self, tokenizer, seq_length, meta=None):
+        self.tokenizer = tokenizer
         self.seq_length = seq_length
         self.label_vocab = list(meta["labels"]) if meta else None
         self.text_pairs = bool(meta.get("text_pairs")) if meta else None
@@ -69,11 +66,11 @@ class ClassificationTask:
 
         parts = {k: [] for k in INPUT_NAMES}
         for start in range(0, len(texts), BATCH):
-            segments = [self.preprocessor.tokenize(tf.constant(texts[start:start + BATCH]))]
+            segments = [self.tokenizer.tokenize(tf.constant(texts[start:start + BATCH]))]
             if texts_b is not None:
-                segments.append(self.preprocessor.tokenize(
+                segments.append(self.tokenizer.tokenize(
                     tf.constant(texts_b[start:start + BATCH])))
-            packed = self.preprocessor.pack(segments, self.seq_length)
+            packed = self.tokenizer.pack(segments, self.seq_length)
             for k in INPUT_NAMES:
                 parts[k].append(packed[k].numpy())
         return {k: np.concatenate(v).astype(np.int32) for k, v in parts.items()}
@@ -170,8 +167,6 @@ class ClassificationTask:
         Returns:
             A `TaskSplit`.
         """
-        from tfnlp.tasks._jsonl import read_jsonl
-
         texts, texts_b = [], []
         for number, record in read_jsonl(path):
             if not isinstance(record.get("text"), str):

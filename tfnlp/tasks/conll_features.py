@@ -1,38 +1,42 @@
 """Token-classification (NER) features from tagged sentences, and back.
 
-Each word is split into word pieces; the word's tag id goes on its FIRST
-piece, every other position (later pieces, `[CLS]`, `[SEP]`, padding) gets
-`IGNORE_LABEL` (-100), so a loss masks with `label_ids != IGNORE_LABEL`.
+Each word is split into pieces by the family tokenizer
+(`tokenizer.tokenize_words`); the word's tag id goes on its FIRST piece,
+every other position (later pieces, the tokens the tokenizer adds, padding)
+gets `IGNORE_LABEL` (-100), so a loss masks with `label_ids != IGNORE_LABEL`.
+Windows are packed with `tokenizer.pack`, so the special tokens and the
+padding side are the family's (`tfnlp.tasks.packing`).
 
-Long sentences: a sentence with more than `seq_length - 2` pieces is cut at
-word boundaries into several consecutive, non-overlapping windows
-(`overflow="split"`, the default; every word is predicted once), or only the
-first window is kept (`overflow="truncate"`; dropped words are predicted "O"
-by `word_predictions`). A single word longer than a window keeps only its
-first `seq_length - 2` pieces (its label is on the first piece anyway).
+Long sentences: a sentence with more pieces than a window holds
+(`seq_length` minus the tokens `pack` adds) is cut at word boundaries into
+several consecutive, non-overlapping windows (`overflow="split"`, the
+default; every word is predicted once), or only the first window is kept
+(`overflow="truncate"`; dropped words are predicted "O" by
+`word_predictions`). A single word longer than a window keeps only its
+first pieces (its label is on the first piece anyway).
 """
 
 import numpy as np
 
 from tfnlp.errors import TfnlpError
-from tfnlp.tasks.wordpiece import special_ids
+from tfnlp.tasks.packing import WordPieces, fallback_piece, pack_with_layout, special_count
 
 IGNORE_LABEL = -100
 
 
-def conll_to_features(sentences, tokenize_words, vocab, tag_vocab, seq_length=128,
-                      overflow="split"):
+def conll_to_features(sentences, tokenizer, tag_vocab, seq_length=128, overflow="split",
+                      word_pieces=None):
     """Convert IOB2-tagged sentences to padded model inputs and labels.
 
     Args:
       sentences: `TaggedSentence`s (or `(words, tags)` pairs). Tags may be None
         for unlabeled prediction input (labels then are all IGNORE_LABEL).
-      tokenize_words: callable list[str] → list[list[int]] of word-piece ids,
-        e.g. `WordpieceWordTokenizer`.
-      vocab: the token of each id (for the [CLS]/[SEP]/[PAD]/[UNK] ids).
+      tokenizer: the family `Tokenizer` (its `tokenize_words`, `pack` and
+        `special_tokens`).
       tag_vocab: list of tags; position = label id (see `build_tag_vocab`).
-      seq_length: padded length, including [CLS] and [SEP]; at least 3.
+      seq_length: padded length, including the tokenizer's special tokens.
       overflow: "split" or "truncate" (see module doc).
+      word_pieces: optional `WordPieces(tokenizer)` to share its cache.
 
     Returns:
       Dict of numpy arrays, one row per window:
@@ -44,53 +48,43 @@ def conll_to_features(sentences, tokenize_words, vocab, tag_vocab, seq_length=12
       TfnlpError: bad seq_length / overflow, or a tag not in `tag_vocab`.
 
     Example:
-      >>> feats = conll_to_features(sents, tok, tok.vocab, tags, 128)  # doctest: +SKIP
+      >>> feats = conll_to_features(sents, tokenizer, tags, 128)  # doctest: +SKIP
       >>> feats["label_ids"][0, :4]  # doctest: +SKIP
       array([-100, 3, -100, 0], dtype=int32)
     """
-    if seq_length < 3:
-        raise TfnlpError(f"seq_length must be at least 3 ([CLS] word [SEP]), got {seq_length}")
     if overflow not in ("split", "truncate"):
         raise TfnlpError(f"overflow must be 'split' or 'truncate', got {overflow!r}")
-    ids = special_ids(vocab)
+    budget = seq_length - special_count(tokenizer, 1)
+    if budget < 1:
+        raise TfnlpError(f"seq_length {seq_length} leaves no room for a word after the "
+                         f"{seq_length - budget} tokens {type(tokenizer).__name__} adds")
+    unknown = fallback_piece(tokenizer)
+    word_pieces = word_pieces or WordPieces(tokenizer)
     tag_to_id = {tag: i for i, tag in enumerate(tag_vocab)}
     pairs = [(s.words, s.tags) if hasattr(s, "words") else tuple(s) for s in sentences]
-    all_words = [w for words, _ in pairs for w in words]
-    all_pieces = tokenize_words(all_words)
-    if len(all_pieces) != len(all_words):
-        raise TfnlpError(
-            f"tokenize_words returned {len(all_pieces)} piece lists for {len(all_words)} words"
-        )
-    budget = seq_length - 2
-    rows = {k: [] for k in ("token_ids", "label_ids", "word_ids")}
-    masks = []
-    sentence_ids = []
+    all_pieces = word_pieces([w for words, _ in pairs for w in words])
+    windows_pieces, windows_labels, windows_words, sentence_ids = [], [], [], []
     cursor = 0
     for s_index, (words, tags) in enumerate(pairs):
         pieces = all_pieces[cursor:cursor + len(words)]
         cursor += len(words)
         if tags is not None and len(tags) != len(words):
             raise TfnlpError(f"sentence {s_index}: {len(words)} words but {len(tags)} tags")
-        windows = []
-        current = []
-        used = 0
-        for w_index, word_pieces in enumerate(pieces):
-            word_pieces = list(word_pieces) or [ids["unk"]]
-            word_pieces = word_pieces[:budget]
-            if used + len(word_pieces) > budget:
+        windows, current, used = [], [], 0
+        for w_index, word_pieces_ in enumerate(pieces):
+            word_pieces_ = (list(word_pieces_) or [unknown])[:budget]
+            if used + len(word_pieces_) > budget:
                 windows.append(current)
                 current, used = [], 0
-            current.append((w_index, word_pieces))
-            used += len(word_pieces)
+            current.append((w_index, word_pieces_))
+            used += len(word_pieces_)
         if current or not windows:
             windows.append(current)
         if overflow == "truncate":
             windows = windows[:1]
         for window in windows:
-            token_ids = [ids["cls"]]
-            label_ids = [IGNORE_LABEL]
-            word_ids = [-1]
-            for w_index, word_pieces in window:
+            ids, labels, word_ids = [], [], []
+            for w_index, word_pieces_ in window:
                 if tags is None:
                     label = IGNORE_LABEL
                 else:
@@ -101,29 +95,25 @@ def conll_to_features(sentences, tokenize_words, vocab, tag_vocab, seq_length=12
                             f"is not in the tag vocabulary {list(tag_vocab)}"
                         )
                     label = tag_to_id[tag]
-                token_ids += word_pieces
-                label_ids += [label] + [IGNORE_LABEL] * (len(word_pieces) - 1)
-                word_ids += [w_index] + [-1] * (len(word_pieces) - 1)
-            token_ids.append(ids["sep"])
-            label_ids.append(IGNORE_LABEL)
-            word_ids.append(-1)
-            pad = seq_length - len(token_ids)
-            rows["token_ids"].append(token_ids + [ids["pad"]] * pad)
-            rows["label_ids"].append(label_ids + [IGNORE_LABEL] * pad)
-            rows["word_ids"].append(word_ids + [-1] * pad)
-            masks.append([1] * len(token_ids) + [0] * pad)
+                ids += word_pieces_
+                labels += [label] + [IGNORE_LABEL] * (len(word_pieces_) - 1)
+                word_ids += [w_index] + [-1] * (len(word_pieces_) - 1)
+            windows_pieces.append(ids)
+            windows_labels.append(labels)
+            windows_words.append(word_ids)
             sentence_ids.append(s_index)
-
-    def as_array(values):
-        return np.asarray(values, dtype=np.int32).reshape(-1, seq_length)
-
-    token_ids = as_array(rows["token_ids"])
+    layout = pack_with_layout(tokenizer, [windows_pieces], seq_length)
+    label_ids = np.full(layout.token_ids.shape, IGNORE_LABEL, np.int32)
+    word_ids = np.full(layout.token_ids.shape, -1, np.int32)
+    for row, where in enumerate(layout.positions[0]):
+        label_ids[row, where] = windows_labels[row]
+        word_ids[row, where] = windows_words[row]
     return {
-        "token_ids": token_ids,
-        "segment_ids": np.zeros_like(token_ids),
-        "padding_mask": as_array(masks),
-        "label_ids": as_array(rows["label_ids"]),
-        "word_ids": as_array(rows["word_ids"]),
+        "token_ids": layout.token_ids,
+        "segment_ids": layout.segment_ids,
+        "padding_mask": layout.padding_mask,
+        "label_ids": label_ids,
+        "word_ids": word_ids,
         "sentence_ids": np.asarray(sentence_ids, dtype=np.int32),
     }
 

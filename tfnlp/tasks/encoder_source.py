@@ -2,59 +2,69 @@
 
 `resolve_encoder(path)` accepts, in this order:
 
-1. a tfnlp Keras model dir (`config.json` with format
-   `tfnlp.keras_model_dir`, as written by `tfnlp pretrain` in `RUN/keras` and
-   by the Hugging Face import in `OUT/keras`): a native `BertEncoder`;
+1. a tfnlp model dir (`config.json` of format `tfnlp.model_dir`, as written
+   by `tfnlp pretrain` in `RUN/keras` and by `tfnlp import_checkpoint` in
+   `OUT/keras`): the family's native backbone
+   (`tfnlp.models.model_dir.load_model_dir`);
 2. a folder holding such a dir as `keras/` (a pretraining run dir, an
    import output dir);
-3. a TF-Hub BERT encoder SavedModel (`saved_model.pb`), loaded with
+3. a TF-Hub encoder SavedModel (`saved_model.pb`), loaded with
    `tfnlp.hub.HubLayer`, trainable;
 4. a folder holding such a module as `encoder/` (`tfnlp export` output).
 
-The vocabulary and casing come with the source: `vocab.txt` and
-`do_lower_case` of the model dir, or the module's `vocab_file` asset and
-`do_lower_case` variable.
+Every source carries its family (`tfnlp.models.registry.get_family`) and
+the family's `Tokenizer`: from the model dir's `tokenizer/` folder, or
+rebuilt from the module (its `tfnlp_family` variable, default `"bert"`;
+its `assets/` folder, or its `vocab_file` / `sp_model_file` asset; its
+`do_lower_case`). Nothing here names a family.
 
 Example:
 
->>> source = resolve_encoder("/tmp/minilm")           # doctest: +SKIP
->>> source.kind, source.lower_case, source.max_sequence_length   # doctest: +SKIP
-('native', True, 512)
+>>> source = resolve_encoder("/tmp/minilm")                      # doctest: +SKIP
+>>> source.kind, source.family.name, source.tokenizer.kind       # doctest: +SKIP
+('native', 'bert', 'wordpiece')
 """
 
 import dataclasses
-import json
 import os
 
 from tfnlp.errors import TfnlpError
+from tfnlp.io import is_saved_model_dir
 
-KERAS_FORMAT = "tfnlp.keras_model_dir"
+DEFAULT_HUB_FAMILY = "bert"  # modules without `tfnlp_family` (Google's BERT modules)
+ASSET_ATTRIBUTES = ("vocab_file", "sp_model_file")
 
 
 @dataclasses.dataclass
 class EncoderSource:
-    """An encoder to fine-tune, with its vocabulary.
+    """An encoder to fine-tune, with its family and tokenizer.
 
     Attributes:
-        kind: "native" (a `BertEncoder`) or "hub" (a TF-Hub SavedModel).
+        kind: "native" (a family backbone) or "hub" (a TF-Hub SavedModel).
         path: the model dir or SavedModel dir.
-        vocab_path: the vocab file (inside the SavedModel's assets for hub).
-        lower_case: bool, uncased vocabulary.
-        max_sequence_length: int, learned positions of the encoder.
+        family: the `tfnlp.models.family.Family`.
+        tokenizer: the family `Tokenizer` (tokenize, pack, special tokens).
+        max_sequence_length: int, longest packed input, or None (no limit).
         num_layers: int, encoder blocks (length of `encoder_outputs`).
         hidden_dim: int.
+        backbone: the loaded backbone (native) or module object (hub); the
+            first `build_encoder` call hands it out, so weights are not read
+            twice.
     """
 
     kind: str
     path: str
-    vocab_path: str
-    lower_case: bool
-    max_sequence_length: int
+    family: object
+    tokenizer: object
+    max_sequence_length: object
     num_layers: int
     hidden_dim: int
-    # The object loaded while resolving, handed out by the first
-    # `build_encoder` call so the weights are not read twice.
-    loaded: object = dataclasses.field(default=None, repr=False, compare=False)
+    backbone: object = dataclasses.field(default=None, repr=False, compare=False)
+
+    @property
+    def pooling(self):
+        """str: the family's default pooling for sentence tasks (`"pooled"`, ...)."""
+        return getattr(self.family, "pooling", "pooled") or "pooled"
 
     def check_sequence_length(self, seq_length):
         """Raises `TfnlpError` if `seq_length` exceeds the encoder's positions.
@@ -62,36 +72,34 @@ class EncoderSource:
         Args:
             seq_length: int, the task's packed length.
         """
-        if seq_length > self.max_sequence_length:
+        if self.max_sequence_length is not None and seq_length > self.max_sequence_length:
             raise TfnlpError(
                 f"--seq_length={seq_length} is longer than the encoder's "
                 f"{self.max_sequence_length} learned positions ({self.path}); "
                 f"use --seq_length={self.max_sequence_length} or less.")
 
     def build_encoder(self, trainable=True):
-        """A fresh encoder object holding the source's weights.
+        """An encoder object holding the source's weights.
 
         Args:
             trainable: bool. False freezes it (feature-based use).
 
         Returns:
-            A `BertEncoder` (native) or a `tfnlp.hub.HubLayer` (hub). Call it
-            through `call_encoder`.
+            The family backbone (native) or a `tfnlp.hub.HubLayer` (hub).
+            Call it through `call_encoder`.
         """
-        loaded, self.loaded = self.loaded, None
+        loaded, self.backbone = self.backbone, None
         if self.kind == "native":
-            from tfnlp.hub.keras_model_dir import load_keras_model_dir
+            from tfnlp.models.model_dir import load_model_dir
 
-            encoder = (loaded if loaded is not None
-                       else load_keras_model_dir(self.path).encoder)
+            encoder = loaded if loaded is not None else load_model_dir(self.path).backbone
         else:
             from tfnlp.hub.keras_layer import HubLayer
 
             # A loaded object is fine here: task models are exported as
             # SavedModels, never re-serialized from their Keras config.
             encoder = HubLayer(loaded if loaded is not None else self.path,
-                               trainable=trainable,
-                               name="hub_encoder")
+                               trainable=trainable, name="hub_encoder")
         encoder.trainable = trainable
         if not trainable:
             # Layer.trainable=False does not reach variables that HubLayer
@@ -100,6 +108,22 @@ class EncoderSource:
             for variable in encoder.weights:
                 variable.trainable = False
         return encoder
+
+    def layer_groups(self, encoder):
+        """ULMFiT groups of `encoder`'s variables, bottom to top, or None.
+
+        Native backbones use the family's `layer_groups`; a hub module has
+        only variable names, which `tfnlp.finetuning.variable_groups` reads.
+
+        Args:
+            encoder: from `build_encoder`.
+
+        Returns:
+            list of `(name, [variables])`, or None (group by names).
+        """
+        if self.kind != "native":
+            return None
+        return self.family.layer_groups(encoder)
 
 
 def call_encoder(encoder, inputs, training=None):
@@ -126,65 +150,81 @@ def call_encoder(encoder, inputs, training=None):
     return {k: outputs[k] for k in ("sequence_output", "pooled_output", "encoder_outputs")}
 
 
-def _is_keras_dir(path):
-    config = os.path.join(path, "config.json")
-    if not os.path.isfile(config):
-        return False
-    try:
-        with open(config, encoding="utf-8") as f:
-            return json.load(f).get("format") == KERAS_FORMAT
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
-def _is_saved_model(path):
-    return os.path.isfile(os.path.join(path, "saved_model.pb"))
-
-
 def _native_source(path):
-    from tfnlp.hub.keras_model_dir import load_keras_model_dir
+    from tfnlp.models.model_dir import load_model_dir
 
-    loaded = load_keras_model_dir(path)
-    encoder = loaded.encoder
+    loaded = load_model_dir(path)
+    backbone = loaded.backbone
+    limit = getattr(backbone, "max_sequence_length", None)
     return EncoderSource(
-        kind="native", path=path, vocab_path=loaded.vocab_path,
-        lower_case=bool(loaded.do_lower_case),
-        max_sequence_length=int(encoder.max_sequence_length),
-        num_layers=int(encoder.num_layers), hidden_dim=int(encoder.hidden_dim),
-        loaded=encoder)
+        kind="native", path=path, family=loaded.family, tokenizer=loaded.tokenizer,
+        max_sequence_length=int(limit) if limit else None,
+        num_layers=int(backbone.num_layers), hidden_dim=int(backbone.hidden_dim),
+        backbone=backbone)
+
+
+def _module_string(obj, name):
+    value = getattr(obj, name, None)
+    if value is None:
+        return None
+    value = value.numpy() if hasattr(value, "numpy") else value
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def hub_tokenizer_asset(path, obj):
+    """The tokenizer asset of a loaded module: its `assets/` folder, else the
+    `vocab_file` / `sp_model_file` asset's path.
+
+    Args:
+        path: the SavedModel dir.
+        obj: the loaded module.
+
+    Returns:
+        str, a folder or file for `Family.load_tokenizer`.
+
+    Raises:
+        TfnlpError: the module carries no tokenizer asset.
+    """
+    assets = os.path.join(path, "assets")
+    if os.path.isdir(assets) and os.listdir(assets):
+        return assets
+    for name in ASSET_ATTRIBUTES:
+        asset = getattr(obj, name, None)
+        if asset is not None and hasattr(asset, "asset_path"):
+            return asset.asset_path.numpy().decode("utf-8")
+    raise TfnlpError(
+        f"{path}: the encoder module has no tokenizer asset (no assets/ folder, "
+        f"no {' / '.join(ASSET_ATTRIBUTES)}); fine-tuning needs its vocabulary. "
+        "Export it with `tfnlp export`.")
 
 
 def _hub_source(path):
+    import numpy as np
+    import tensorflow as tf
     import tensorflow_text  # noqa: F401  (modules may hold tf-text ops)
 
     from tfnlp.hub.loader import load_module
+    from tfnlp.models.registry import get_family
 
     obj = load_module(path, expect="encoder")
-    missing = [a for a in ("vocab_file", "do_lower_case") if not hasattr(obj, a)]
-    if missing:
-        raise TfnlpError(
-            f"{path}: the encoder module has no {' / '.join(missing)}; fine-tuning "
-            "needs its vocabulary (export it with tfnlp.hub.export_encoder_module).")
-    vocab_path = obj.vocab_file.asset_path.numpy().decode("utf-8")
+    family = get_family(_module_string(obj, "tfnlp_family") or DEFAULT_HUB_FAMILY)
+    lower = getattr(obj, "do_lower_case", None)
+    lower_case = None if lower is None else bool(np.asarray(lower))
+    tokenizer = family.load_tokenizer(hub_tokenizer_asset(path, obj), lower_case=lower_case)
     positions = [v for v in obj.variables
                  if "position_embedding" in v.name and len(v.shape) == 2]
-    if not positions:
-        raise TfnlpError(f"{path}: no position embedding variable found; not a BERT encoder module.")
-    ids = {k: [[2, 3]] for k in ("input_word_ids", "input_mask", "input_type_ids")}
-    ids["input_type_ids"] = [[0, 0]]
-    import tensorflow as tf
-
-    outputs = obj({k: tf.constant(v, tf.int32) for k, v in ids.items()}, training=False)
+    probe = tokenizer.pack([tokenizer.tokenize(tf.constant(["a"]))], seq_length=8)
+    outputs = obj({"input_word_ids": probe["token_ids"], "input_mask": probe["padding_mask"],
+                   "input_type_ids": probe["segment_ids"]}, training=False)
     for key in ("sequence_output", "pooled_output", "encoder_outputs"):
         if key not in outputs:
             raise TfnlpError(f"{path}: the encoder module returns no {key!r} "
-                             f"(returns {sorted(outputs)}); not a TF-Hub BERT encoder.")
+                             f"(returns {sorted(outputs)}); not a TF-Hub encoder.")
     return EncoderSource(
-        kind="hub", path=path, vocab_path=vocab_path,
-        lower_case=bool(obj.do_lower_case.numpy()),
-        max_sequence_length=int(positions[0].shape[0]),
+        kind="hub", path=path, family=family, tokenizer=tokenizer,
+        max_sequence_length=int(positions[0].shape[0]) if positions else None,
         num_layers=len(outputs["encoder_outputs"]),
-        hidden_dim=int(outputs["pooled_output"].shape[-1]), loaded=obj)
+        hidden_dim=int(outputs["pooled_output"].shape[-1]), backbone=obj)
 
 
 def resolve_encoder(path):
@@ -199,26 +239,28 @@ def resolve_encoder(path):
 
     Raises:
         TfnlpError: nothing usable at `path`, or a module without the TF-Hub
-            BERT encoder interface (wrong signature, no vocab).
+            encoder interface (wrong signature, no tokenizer asset).
 
     Example:
 
     >>> resolve_encoder("/tmp/run").kind     # doctest: +SKIP
     'native'
     """
+    from tfnlp.models.model_dir import FORMAT, is_model_dir
+
     path = os.path.abspath(os.fspath(path))
     if not os.path.isdir(path):
         raise TfnlpError(f"--encoder={path}: no such directory; pass a tfnlp model "
-                         "dir or a TF-Hub BERT encoder module.")
-    if _is_keras_dir(path):
+                         "dir or a TF-Hub encoder module.")
+    if is_model_dir(path):
         return _native_source(path)
-    if _is_keras_dir(os.path.join(path, "keras")):
+    if is_model_dir(os.path.join(path, "keras")):
         return _native_source(os.path.join(path, "keras"))
-    if _is_saved_model(path):
+    if is_saved_model_dir(path):
         return _hub_source(path)
-    if _is_saved_model(os.path.join(path, "encoder")):
+    if is_saved_model_dir(os.path.join(path, "encoder")):
         return _hub_source(os.path.join(path, "encoder"))
     raise TfnlpError(
         f"--encoder={path}: found neither a tfnlp model dir (config.json of format "
-        f"{KERAS_FORMAT!r}, here or in keras/) nor a TF-Hub encoder SavedModel "
+        f"{FORMAT!r}, here or in keras/) nor a TF-Hub encoder SavedModel "
         "(saved_model.pb, here or in encoder/).")

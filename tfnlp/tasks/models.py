@@ -2,8 +2,10 @@
 
 Two modes:
 
-* `"finetune"` (BERT): the whole encoder trains; the head reads the pooled
-  output (classification) or the top layer's sequence output (NER, SQuAD).
+* `"finetune"`: the whole encoder trains; the head reads the pooled output
+  (classification: the family's own `pooled_output`, or `pooling=
+  "first" | "last" | "mean"` over the sequence output, see
+  `tfnlp.tasks.pooling`) or the top layer's sequence output (NER, SQuAD).
 * `"feature"` (ELMo): the encoder is frozen; a `ScalarMix` learns a
   weighted sum of all its layers (`encoder_outputs`) and a small task
   network (`"bilstm"` or `"dense"`) sits between the mix and the head.
@@ -29,6 +31,7 @@ from tfnlp.layers.scalar_mix import ScalarMix
 from tfnlp.layers.span_head import SpanHead
 from tfnlp.layers.token_classification_head import TokenClassificationHead
 from tfnlp.tasks.encoder_source import call_encoder
+from tfnlp.tasks.pooling import SequencePooling, check_pooling
 
 TASKS = ("classification", "ner", "squad")
 MODES = ("finetune", "feature")
@@ -86,7 +89,8 @@ def _feature_network(task, mixed, padding_mask, task_network, units, dropout):
 
 
 def build_task_model(task, source, num_labels=None, mode="finetune", dropout=0.1,
-                     task_network="bilstm", units=None, encoder=None, name=None):
+                     task_network="bilstm", units=None, encoder=None, name=None,
+                     pooling=None):
     """Builds the Keras model of a task on an encoder.
 
     Args:
@@ -101,14 +105,17 @@ def build_task_model(task, source, num_labels=None, mode="finetune", dropout=0.1
             defaults to `hidden_dim // 2` (bilstm) or `hidden_dim` (dense).
         encoder: optional encoder object to use instead of a fresh one.
         name: optional model name.
+        pooling: classification in finetune mode: `"pooled"` (the backbone's
+            `pooled_output`), `"first"`, `"last"` or `"mean"`; None = the
+            family's default (`source.pooling`).
 
     Returns:
         A `keras.Model` with the outputs named in `output_names(task)`. Its
-        attributes: `encoder`, `task`, `mode`, and `scalar_mix` (feature
-        mode, else None).
+        attributes: `encoder`, `task`, `mode`, `pooling` and
+        `scalar_mix` (feature mode, else None).
 
     Raises:
-        TfnlpError: bad task / mode / network, or no `num_labels`.
+        TfnlpError: bad task / mode / network / pooling, or no `num_labels`.
 
     Example:
 
@@ -119,6 +126,7 @@ def build_task_model(task, source, num_labels=None, mode="finetune", dropout=0.1
     check_choice("task", task, TASKS)
     check_choice("mode", mode, MODES)
     check_choice("task_network", task_network, TASK_NETWORKS)
+    pooling = check_pooling(pooling or source.pooling)
     if task != "squad" and (not isinstance(num_labels, int) or num_labels < 1):
         raise TfnlpError(f"num_labels must be a positive int for task {task!r}, "
                          f"got {num_labels!r}")
@@ -127,9 +135,9 @@ def build_task_model(task, source, num_labels=None, mode="finetune", dropout=0.1
         encoder = source.build_encoder(trainable=not feature)
     elif feature:
         encoder.trainable = False
-    if task != "classification" and not feature:
-        # Token and span heads read the sequence output: the pooler gets no
-        # gradient, so keep it out of the trained variables (and out of
+    if not feature and (task != "classification" or pooling != "pooled"):
+        # A head reading the sequence output leaves the pooler without
+        # gradient: keep it out of the trained variables (and out of
         # Keras's "gradients do not exist" warning).
         for variable in encoder.weights:
             if "pooler" in variable.path:
@@ -143,8 +151,13 @@ def build_task_model(task, source, num_labels=None, mode="finetune", dropout=0.1
         width = units or (source.hidden_dim // 2 if task_network == "bilstm"
                           else source.hidden_dim)
         x = _feature_network(task, x, inputs["padding_mask"], task_network, width, dropout)
+    elif task != "classification":
+        x = encoded["sequence_output"]
+    elif pooling == "pooled":
+        x = encoded["pooled_output"]
     else:
-        x = encoded["pooled_output"] if task == "classification" else encoded["sequence_output"]
+        x = SequencePooling(pooling, name=f"{pooling}_pooling")(
+            encoded["sequence_output"], inputs["padding_mask"])
     init = 0.02
     if task == "classification":
         outputs = {"logits": ClassificationHead(
@@ -161,5 +174,6 @@ def build_task_model(task, source, num_labels=None, mode="finetune", dropout=0.1
     model.encoder = encoder
     model.task = task
     model.mode = mode
+    model.pooling = pooling
     model.scalar_mix = mix
     return model

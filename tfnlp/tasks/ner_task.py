@@ -1,11 +1,11 @@
 """NER (token classification) as a fine-tuning task: CoNLL in, conlleval out.
 
-Each word's tag is predicted at its first word piece (see
+Each word's tag is predicted at its first piece (see
 `tfnlp.tasks.conll_features`); other positions carry sample weight 0.
 
 Example:
 
->>> task = NerTask("vocab.txt", lower_case=False, seq_length=128)   # doctest: +SKIP
+>>> task = NerTask(source.tokenizer, seq_length=128)                # doctest: +SKIP
 >>> train = task.read_train("train.conll")   # sets task.tag_vocab   # doctest: +SKIP
 """
 
@@ -15,8 +15,8 @@ from tfnlp.errors import TfnlpError
 from tfnlp.tasks.conll import build_tag_vocab, read_conll
 from tfnlp.tasks.conll_features import IGNORE_LABEL, conll_to_features, word_predictions
 from tfnlp.tasks.conlleval import conlleval
+from tfnlp.tasks.packing import WordPieces
 from tfnlp.tasks.task_split import INPUT_NAMES, TaskSplit
-from tfnlp.tasks.wordpiece import WordpieceWordTokenizer
 
 
 def entities(words, tags):
@@ -48,9 +48,8 @@ class NerTask:
     """CoNLL (word ... tag, blank line between sentences) → tag per word.
 
     Args:
-        vocab_path: the encoder's vocab file.
-        lower_case: bool, uncased vocabulary.
-        seq_length: window length in word pieces; longer sentences are split
+        tokenizer: the encoder's family `Tokenizer`.
+        seq_length: window length in pieces; longer sentences are split
             into several windows (every word is predicted once).
         meta: optional dict from `meta` (a saved task): the tag vocabulary.
 
@@ -61,8 +60,9 @@ class NerTask:
 
     name = "ner"
 
-    def __init__(self, vocab_path, lower_case, seq_length, meta=None):
-        self.tokenizer = WordpieceWordTokenizer(vocab_path, lower_case=lower_case)
+    def __init__(self, tokenizer, seq_length, meta=None):
+        self.tokenizer = tokenizer
+        self.word_pieces = WordPieces(tokenizer)
         self.seq_length = seq_length
         self.tag_vocab = list(meta["tags"]) if meta else None
 
@@ -78,8 +78,8 @@ class NerTask:
 
     def _split(self, sentences, labeled=True):
         pairs = [(s.words, s.tags if labeled else None) for s in sentences]
-        feats = conll_to_features(pairs, self.tokenizer, self.tokenizer.vocab,
-                                  self.tag_vocab, self.seq_length)
+        feats = conll_to_features(pairs, self.tokenizer, self.tag_vocab, self.seq_length,
+                                  word_pieces=self.word_pieces)
         x = {k: feats[k] for k in INPUT_NAMES}
         labels = feats["label_ids"]
         y = {"logits": np.where(labels == IGNORE_LABEL, 0, labels).astype(np.int32)}

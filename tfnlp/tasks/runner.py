@@ -10,9 +10,10 @@ The whole of `tfnlp finetune`. Output folder layout (`OUT`):
   per word piece (NER) or `start_logits / end_logits [B, seq]` (SQuAD).
   Mapping those to labels, words and answer texts needs `task.json` (what
   `tfnlp evaluate` / `tfnlp predict` do).
-- `task.json`: task, labels / tags / SQuAD settings, seq_length, vocab file,
-  lower_case, the training settings and the eval metrics.
-- `vocab.txt`: the encoder's vocabulary.
+- `task.json`: task, labels / tags / SQuAD settings, seq_length, the
+  encoder's family, its tokenizer folder and casing, the training settings
+  and the eval metrics.
+- `tokenizer/`: the family tokenizer's asset files (`vocab.txt`, ...).
 
 The folder is built in a temporary sibling and renamed into place at the
 end, so an interrupted or failed run leaves an earlier `OUT` intact.
@@ -27,18 +28,18 @@ import dataclasses
 import json
 import math
 import os
-import shutil
-import tempfile
 import time
 from typing import Optional
 
 from tfnlp.errors import TfnlpError
+from tfnlp.io import atomic_write_dir, atomic_write_text, print_log
 from tfnlp.tasks.models import MODES, TASK_NETWORKS, build_task_model, check_choice
+from tfnlp.tasks.pooling import check_pooling
 from tfnlp.tasks.task_registry import DEFAULT_SEQ_LENGTH, make_task
 
 TASK_FILE = "task.json"
 SERVING_DIR = "serving"
-VOCAB_FILE = "vocab.txt"
+TOKENIZER_DIR = "tokenizer"
 FORMAT = "tfnlp.finetuned_task"
 SCHEDULES = ("linear", "ulmfit")
 # BERT's fine-tuning learning rate (SPEC); a frozen encoder's small task
@@ -96,6 +97,9 @@ class FinetuneConfig:
         mode: "finetune" or "feature" (frozen encoder + ScalarMix + task net).
         task_network: feature mode: "bilstm" or "dense".
         dropout: dropout before the head.
+        pooling: classification: "pooled" (the family's own pooled output),
+            "first", "last" or "mean" over the sequence output; None = the
+            family's default.
         seed: random seed (init, shuffling, dropout).
         doc_stride, max_query_length: SQuAD windows (None = seq_length // 3,
             seq_length // 6).
@@ -117,6 +121,7 @@ class FinetuneConfig:
     mode: str = "finetune"
     task_network: str = "bilstm"
     dropout: float = 0.1
+    pooling: Optional[str] = None
     seed: int = 0
     doc_stride: Optional[int] = None
     max_query_length: Optional[int] = None
@@ -127,6 +132,8 @@ class FinetuneConfig:
         check_choice("--schedule", self.schedule, SCHEDULES)
         check_choice("--mode", self.mode, MODES)
         check_choice("--task_network", self.task_network, TASK_NETWORKS)
+        if self.pooling is not None:
+            check_pooling(self.pooling)
         for name in ("epochs", "batch_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
@@ -187,6 +194,11 @@ def unfreeze_steps(unfreeze_every, epochs, total_steps, groups):
                      "or a number of steps > 0.")
 
 
+def is_finetune_output(path):
+    """True if `path` holds an earlier `tfnlp finetune` output (its task.json)."""
+    return os.path.isfile(os.path.join(path, TASK_FILE))
+
+
 def check_output_folder(output):
     """Raises `TfnlpError` unless `output` is new, empty or an earlier run's.
 
@@ -197,7 +209,7 @@ def check_output_folder(output):
     if os.path.exists(output):
         if not os.path.isdir(output):
             raise TfnlpError(f"--output={output}: exists and is not a folder")
-        if os.listdir(output) and not os.path.isfile(os.path.join(output, TASK_FILE)):
+        if os.listdir(output) and not is_finetune_output(output):
             raise TfnlpError(
                 f"--output={output}: a non-empty folder that is not an earlier "
                 f"finetune output (no {TASK_FILE}); refusing to replace it.")
@@ -205,8 +217,6 @@ def check_output_folder(output):
 
 def _log(config, message):
     if config.verbose:
-        from tfnlp.pretraining.callbacks import print_log
-
         print_log(message)
 
 
@@ -233,17 +243,21 @@ def _progress_callback(config, steps_per_epoch):
     return Progress()
 
 
-def _optimizer_setup(config, model, learning_rate, total_steps, steps_per_epoch, num_layers):
+def _optimizer_setup(config, model, learning_rate, total_steps, layer_groups):
     from tfnlp.finetuning import finetuning_setup
+    from tfnlp.finetuning.variable_groups import group_variables, groups_from_layers
 
     if config.schedule == "linear":
-        return finetuning_setup("linear", model, lr_max=learning_rate, total_steps=total_steps)
-    # Groups: embeddings, each layer (the pooler joins the top one), head.
-    unfreeze = unfreeze_steps(config.unfreeze_every, config.epochs, total_steps,
-                              num_layers + 2)
+        return finetuning_setup("linear", model, lr_max=learning_rate, total_steps=total_steps,
+                                layer_groups=layer_groups)
+    # Groups: embeddings, each layer (the pooler joins the top one), head:
+    # the family's layer groups for a native backbone, names for a module.
+    groups = (groups_from_layers(layer_groups, model.trainable_variables)
+              if layer_groups is not None else group_variables(model.trainable_variables))
+    unfreeze = unfreeze_steps(config.unfreeze_every, config.epochs, total_steps, len(groups))
     return finetuning_setup("ulmfit", model, lr_max=learning_rate,
                             total_steps=total_steps, unfreeze_every=unfreeze,
-                            factor=config.lr_factor)
+                            factor=config.lr_factor, layer_groups=layer_groups)
 
 
 def predict_outputs(model, split, batch_size):
@@ -279,17 +293,18 @@ def train_task_model(config, source, task, train, learning_rate, seq_length):
     keras.utils.set_random_seed(config.seed)
     model = build_task_model(config.task, source, num_labels=task.num_labels,
                              mode=config.mode, dropout=config.dropout,
-                             task_network=config.task_network)
+                             task_network=config.task_network, pooling=config.pooling)
     steps_per_epoch = math.ceil(train.size / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
-    setup = _optimizer_setup(config, model, learning_rate, total_steps, steps_per_epoch,
-                             source.num_layers)
+    setup = _optimizer_setup(config, model, learning_rate, total_steps,
+                             source.layer_groups(model.encoder))
     model.compile(optimizer=setup.optimizer, loss=task.losses(),
                   loss_weights=getattr(task, "loss_weights", lambda: None)())
     _log(config, f"{config.task} ({config.mode}, {config.schedule}): {train.size} "
          f"training rows, {steps_per_epoch} steps/epoch x {config.epochs} epochs, "
          f"lr {learning_rate:g}, seq_length {seq_length}, encoder {source.kind} "
-         f"{source.num_layers}x{source.hidden_dim}")
+         f"{source.family.name} {source.num_layers}x{source.hidden_dim}, pooling "
+         f"{model.pooling}")
     history = model.fit(
         train.dataset(config.batch_size, shuffle=True, seed=config.seed),
         epochs=config.epochs, verbose=0, shuffle=False,
@@ -298,7 +313,7 @@ def train_task_model(config, source, task, train, learning_rate, seq_length):
 
 
 def write_output(config, source, task, model, seq_length, record):
-    """Writes `OUT` (serving SavedModel, task.json, vocab) atomically.
+    """Writes `OUT` (serving SavedModel, task.json, tokenizer) atomically.
 
     Args:
         config: `FinetuneConfig`.
@@ -313,41 +328,32 @@ def write_output(config, source, task, model, seq_length, record):
     """
     import keras
 
-    from tfnlp.hub.serving import export_serving_model
+    from tfnlp.hub.serving import build_serving_module, save_serving_module
 
-    output = os.path.abspath(config.output)
-    check_output_folder(output)
-    parent = os.path.dirname(output)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(output)}.tmp-", dir=parent)
-    try:
-        vocab = shutil.copyfile(source.vocab_path, os.path.join(tmp, VOCAB_FILE))
-        text_pairs = config.task == "squad" or bool(getattr(task, "text_pairs", False))
-        # The whole task model plays the exporter's "encoder" (it takes the
-        # encoder inputs, and SpanHead needs padding_mask); the head passes
-        # its output dict through.
-        export_serving_model(vocab, model, keras.layers.Identity(name="outputs"),
-                             os.path.join(tmp, SERVING_DIR), do_lower_case=source.lower_case,
-                             seq_length=seq_length, text_pairs=text_pairs)
-        info = {"format": FORMAT, "task": config.task, "seq_length": seq_length,
-                "vocab": VOCAB_FILE, "lower_case": source.lower_case,
-                "serving": SERVING_DIR, "text_pairs": text_pairs,
-                "task_meta": task.meta}
-        info.update(record)
-        with open(os.path.join(tmp, TASK_FILE), "w", encoding="utf-8") as f:
-            json.dump(info, f, indent=2, ensure_ascii=False)
-        old = None
-        if os.path.exists(output):
-            old = tempfile.mkdtemp(prefix=f".{os.path.basename(output)}.old-", dir=parent)
-            os.rmdir(old)
-            os.rename(output, old)
-        os.rename(tmp, output)
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return output
+    check_output_folder(config.output)
+    text_pairs = config.task == "squad" or bool(getattr(task, "text_pairs", False))
+    # The whole task model plays the exporter's "encoder" (it takes the
+    # encoder inputs, and SpanHead needs padding_mask); the head passes
+    # its output dict through.
+    serving = build_serving_module(source.tokenizer, model,
+                                   keras.layers.Identity(name="outputs"),
+                                   seq_length=seq_length, text_pairs=text_pairs)
+    info = {"format": FORMAT, "task": config.task, "seq_length": seq_length,
+            "family": source.family.name, "tokenizer": TOKENIZER_DIR,
+            "tokenizer_kind": source.tokenizer.kind,
+            "lower_case": getattr(source.tokenizer, "lower_case", None),
+            "serving": SERVING_DIR, "text_pairs": text_pairs,
+            "pooling": getattr(model, "pooling", None), "task_meta": task.meta}
+    info.update(record)
+
+    def write(tmp):
+        source.tokenizer.save_assets(os.path.join(tmp, TOKENIZER_DIR))
+        save_serving_module(serving, os.path.join(tmp, SERVING_DIR))
+        atomic_write_text(os.path.join(tmp, TASK_FILE),
+                          json.dumps(info, indent=2, ensure_ascii=False))
+
+    return atomic_write_dir(config.output, write, allowed=is_finetune_output,
+                            what="an earlier finetune output")
 
 
 def finetune(config):
@@ -381,7 +387,7 @@ def finetune(config):
     options = {}
     if config.task == "squad":
         options = {"doc_stride": config.doc_stride, "max_query_length": config.max_query_length}
-    task = make_task(config.task, source.vocab_path, source.lower_case, seq_length, **options)
+    task = make_task(config.task, source.tokenizer, seq_length, **options)
     train = task.read_train(config.train)
     evaluation = task.read_eval(config.eval) if config.eval else None
     model, history = train_task_model(config, source, task, train, learning_rate, seq_length)

@@ -1,8 +1,9 @@
 """A finished `tfnlp finetune` output, loaded for `evaluate` and `predict`.
 
 Reads `OUT/task.json` and runs the `serve_ids` signature of `OUT/serving`
-on features made with the saved vocab and settings, so scores and
-predictions come from exactly the exported model.
+on features made with the saved tokenizer (`OUT/tokenizer/`, loaded by the
+recorded family) and settings, so scores and predictions come from exactly
+the exported model.
 
 Example:
 
@@ -13,12 +14,12 @@ Example:
 'pos'
 """
 
-import json
 import os
 
 import numpy as np
 
 from tfnlp.errors import TfnlpError
+from tfnlp.io import read_json
 from tfnlp.tasks.runner import FORMAT, TASK_FILE
 from tfnlp.tasks.task_registry import make_task
 
@@ -34,7 +35,7 @@ class SavedTask:
 
     Example:
 
-    >>> SavedTask("out", json.load(open("out/task.json")))   # doctest: +SKIP
+    >>> SavedTask("out", read_json("out/task.json"))   # doctest: +SKIP
     """
 
     def __init__(self, path, info):
@@ -43,9 +44,8 @@ class SavedTask:
 
         self.path = path
         self.info = info
-        self.task = make_task(info["task"], os.path.join(path, info["vocab"]),
-                              bool(info["lower_case"]), int(info["seq_length"]),
-                              meta=info["task_meta"])
+        self.task = make_task(info["task"], saved_tokenizer(path, info),
+                              int(info["seq_length"]), meta=info["task_meta"])
         serving = os.path.join(path, info["serving"])
         try:
             self._serving = tf.saved_model.load(serving)
@@ -114,6 +114,28 @@ class SavedTask:
         return self.task.predictions(split, self.outputs(split))
 
 
+def saved_tokenizer(path, info):
+    """The family tokenizer a finetune output recorded.
+
+    Args:
+        path: the output folder.
+        info: its parsed task.json (`family`, `tokenizer` folder,
+            `lower_case`).
+
+    Returns:
+        a `tfnlp.text.tokenizer.Tokenizer`.
+    """
+    from tfnlp.models.registry import get_family
+
+    for key in ("family", "tokenizer"):
+        if key not in info:
+            raise TfnlpError(f"{os.path.join(path, TASK_FILE)}: no {key!r}; re-run "
+                             "tfnlp finetune with this version of tfnlp.")
+    return get_family(info["family"]).load_tokenizer(
+        os.path.join(path, info["tokenizer"]), lower_case=info.get("lower_case"),
+        seq_length=int(info["seq_length"]))
+
+
 def load_saved_task(path):
     """Loads a `tfnlp finetune` output folder.
 
@@ -130,11 +152,7 @@ def load_saved_task(path):
     if not os.path.isfile(task_file):
         raise TfnlpError(f"--model={path}: no {TASK_FILE}; pass the --output folder of "
                          "tfnlp finetune.")
-    try:
-        with open(task_file, encoding="utf-8") as f:
-            info = json.load(f)
-    except (OSError, ValueError) as e:
-        raise TfnlpError(f"{task_file}: cannot read ({e})") from e
-    if not isinstance(info, dict) or info.get("format") != FORMAT:
+    info = read_json(task_file, "finetune task")
+    if info.get("format") != FORMAT:
         raise TfnlpError(f"{task_file}: not a tfnlp finetune task file")
     return SavedTask(path, info)

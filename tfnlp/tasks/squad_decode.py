@@ -4,9 +4,11 @@ For each example, over all its windows: the `n_best_size` best start and end
 positions of each window form candidate spans; a candidate must lie in the
 context, start at a piece whose window is its max-context window, end after
 it starts and span at most `max_answer_length` pieces. Candidates are ranked
-by start_logit + end_logit and mapped back to the original context text with
-`get_final_text`. For SQuAD 2.0 the null answer scores
-min over windows of (start_logit[0] + end_logit[0]); the question is
+by start_logit + end_logit; a candidate's text is the family tokenizer's
+`detokenize` of its pieces (less the pieces of its first word that precede
+the span), mapped back to the original context text with `get_final_text`.
+For SQuAD 2.0 the null answer scores min over windows of the start + end
+logits at the window's `null_position` (BERT: `[CLS]`, 0); the question is
 predicted unanswerable when null score − best non-null score exceeds
 `null_score_diff_threshold`.
 """
@@ -18,7 +20,7 @@ import math
 import numpy as np
 
 from tfnlp.errors import TfnlpError
-from tfnlp.tasks.basic_tokenizer import basic_tokenize
+from tfnlp.text.basic_tokenizer import basic_tokenize
 
 
 def _strip_spaces(text):
@@ -54,7 +56,9 @@ def get_final_text(pred_text, orig_text, lower_case=True):
     tok_text = " ".join(basic_tokenize(orig_text, lower_case=lower_case))
     start = tok_text.find(pred_text)
     if start == -1:
-        return orig_text
+        # Tokenizers that detokenize to surface text (SentencePiece, BPE):
+        # the prediction is then a substring of the original words.
+        return pred_text if pred_text and pred_text in orig_text else orig_text
     end = start + len(pred_text) - 1
     orig_ns, orig_ns_to_s = _strip_spaces(orig_text)
     tok_ns, tok_ns_to_s = _strip_spaces(tok_text)
@@ -106,13 +110,65 @@ class SquadPredictions:
     null_score_diff: dict
 
 
-def _detokenize(pieces):
-    text = " ".join(pieces).replace(" ##", "").replace("##", "")
-    return " ".join(text.strip().split())
+class SpanTexts:
+    """Detokenizes candidate spans in batches (one tokenizer call per batch).
+
+    The text of a span is `detokenize(word_start..end)` with the text of
+    `detokenize(word_start..start-1)` cut from its front, where `word_start`
+    is the first piece, in the window, of the word the span starts in: so a
+    span starting inside a word reads as that word's tail, for any family's
+    pieces. Texts are whitespace-collapsed.
+
+    Args:
+        tokenizer: anything with `detokenize(ragged ids) -> strings`.
+        features: the `SquadFeature`s.
+
+    Example:
+
+    >>> SpanTexts(tokenizer, features).texts([(0, 5, 7)])   # doctest: +SKIP
+    ['steve smith']
+    """
+
+    def __init__(self, tokenizer, features):
+        self.tokenizer = tokenizer
+        self.features = features
+        self._cache = {}
+
+    def _word_start(self, feature, s):
+        word = feature.token_to_orig_map[s]
+        while s - 1 in feature.token_to_orig_map and feature.token_to_orig_map[s - 1] == word:
+            s -= 1
+        return s
+
+    def texts(self, spans):
+        """Texts of `(feature_index, start, end)` spans (inclusive positions)."""
+        import tensorflow as tf
+
+        todo = [span for span in dict.fromkeys(spans) if span not in self._cache]
+        if todo:
+            rows = []
+            for f_index, s, e in todo:
+                feature = self.features[f_index]
+                w = self._word_start(feature, s)
+                rows.append(feature.token_ids[w:e + 1])
+                rows.append(feature.token_ids[w:s])
+            lengths = [len(r) for r in rows]
+            ragged = tf.RaggedTensor.from_row_lengths(
+                tf.constant([i for r in rows for i in r], tf.int32),
+                tf.constant(lengths, tf.int64))
+            out = self.tokenizer.detokenize(ragged)
+            out = [x.decode("utf-8", "replace") if isinstance(x, bytes) else str(x)
+                   for x in np.asarray(out).tolist()]
+            for k, span in enumerate(todo):
+                full, prefix = out[2 * k], out[2 * k + 1]
+                if prefix and full.startswith(prefix):
+                    full = full[len(prefix):]
+                self._cache[span] = " ".join(full.strip().split())
+        return [self._cache[span] for span in spans]
 
 
-def decode_squad_predictions(examples, features, start_logits, end_logits, lower_case=True,
-                             n_best_size=20, max_answer_length=30,
+def decode_squad_predictions(examples, features, start_logits, end_logits, tokenizer,
+                             lower_case=True, n_best_size=20, max_answer_length=30,
                              version_2_with_negative=False, null_score_diff_threshold=0.0):
     """Decode start/end logits of every window into answer texts.
 
@@ -121,6 +177,8 @@ def decode_squad_predictions(examples, features, start_logits, end_logits, lower
       features: the `SquadFeature`s from `convert_squad_examples`.
       start_logits, end_logits: float arrays `[num_features, max_seq_length]`
         aligned with `features`.
+      tokenizer: the family `Tokenizer` the features were built with (its
+        `detokenize`).
       lower_case: whether the tokenizer lower-cased (for `get_final_text`).
       n_best_size: candidates kept per window and per example.
       max_answer_length: longest answer, in pieces.
@@ -134,7 +192,7 @@ def decode_squad_predictions(examples, features, start_logits, end_logits, lower
       TfnlpError: logits whose shape does not match the features.
 
     Example:
-      >>> preds = decode_squad_predictions(examples, feats, start, end)  # doctest: +SKIP
+      >>> preds = decode_squad_predictions(examples, feats, start, end, tokenizer)  # doctest: +SKIP
       >>> squad_evaluate(gold_answers(examples), preds.answers)  # doctest: +SKIP
       {'exact_match': 81.2, 'f1': 88.5, 'total': 10570}
     """
@@ -149,40 +207,50 @@ def decode_squad_predictions(examples, features, start_logits, end_logits, lower
     by_example = collections.defaultdict(list)
     for index, feature in enumerate(features):
         by_example[feature.example_index].append(index)
-    answers, nbest_out, diffs = {}, {}, {}
-    for example_index, example in enumerate(examples):
+    span_texts = SpanTexts(tokenizer, features)
+    prelims = []
+    for example_index in range(len(examples)):
         prelim = []
         score_null = float("inf")
-        null_index, null_start, null_end = 0, 0.0, 0.0
+        null = None
         for feature_index in by_example.get(example_index, []):
             feature = features[feature_index]
             s_logits, e_logits = start_logits[feature_index], end_logits[feature_index]
+            p = feature.null_position
             if version_2_with_negative:
-                null = s_logits[0] + e_logits[0]
-                if null < score_null:
-                    score_null = null
-                    null_index, null_start, null_end = feature_index, s_logits[0], e_logits[0]
-            n_tokens = len(feature.tokens)
+                if s_logits[p] + e_logits[p] < score_null:
+                    score_null = s_logits[p] + e_logits[p]
+                    null = (feature_index, p, p, s_logits[p], e_logits[p])
             orig_map, max_context = feature.token_to_orig_map, feature.token_is_max_context
             starts = [s for s in best_indexes(s_logits, n_best_size)
-                      if s < n_tokens and s in orig_map and max_context.get(s, False)]
-            ends = [e for e in best_indexes(e_logits, n_best_size)
-                    if e < n_tokens and e in orig_map]
+                      if s in orig_map and max_context.get(s, False)]
+            ends = [e for e in best_indexes(e_logits, n_best_size) if e in orig_map]
             for s in starts:
                 for e in ends:
                     if e < s or e - s + 1 > max_answer_length:
                         continue
                     prelim.append((feature_index, s, e, s_logits[s], e_logits[e]))
-        if version_2_with_negative and by_example.get(example_index):
-            prelim.append((null_index, 0, 0, null_start, null_end))
+        if null is not None:
+            prelim.append(null)
         prelim.sort(key=lambda p: p[3] + p[4], reverse=True)
+        prelims.append((prelim, score_null, null))
+    # One tokenizer call for every example's leading candidates; more only
+    # where duplicates leave an n-best short.
+    span_texts.texts([c[:3] for prelim, _, null in prelims for c in prelim[:n_best_size]
+                      if c is not null])
+    answers, nbest_out, diffs = {}, {}, {}
+    for example, (prelim, score_null, null) in zip(examples, prelims):
         seen, nbest = set(), []
-        for feature_index, s, e, s_logit, e_logit in prelim:
+        for k, candidate in enumerate(prelim):
             if len(nbest) >= n_best_size:
                 break
-            feature = features[feature_index]
-            if s > 0:
-                pred_text = _detokenize(feature.tokens[s:e + 1])
+            feature_index, s, e, s_logit, e_logit = candidate
+            if candidate is not null:
+                if k % n_best_size == 0 and k:
+                    span_texts.texts([c[:3] for c in prelim[k:k + n_best_size]
+                                      if c is not null])
+                feature = features[feature_index]
+                pred_text = span_texts.texts([(feature_index, s, e)])[0]
                 orig_start = feature.token_to_orig_map[s]
                 orig_end = feature.token_to_orig_map[e]
                 orig_text = " ".join(example.doc_tokens[orig_start:orig_end + 1])
@@ -193,8 +261,8 @@ def decode_squad_predictions(examples, features, start_logits, end_logits, lower
                 text = ""
             seen.add(text)
             nbest.append((text, float(s_logit), float(e_logit)))
-        if version_2_with_negative and "" not in seen and by_example.get(example_index):
-            nbest.append(("", float(null_start), float(null_end)))
+        if null is not None and "" not in seen:
+            nbest.append(("", float(null[3]), float(null[4])))
         if not nbest:
             nbest.append(("empty", 0.0, 0.0))
         probs = _softmax([s + e for _, s, e in nbest])

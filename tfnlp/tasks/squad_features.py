@@ -1,12 +1,15 @@
-"""SQuAD examples → BERT input windows (as the original run_squad.py).
+"""SQuAD examples → packed input windows (as the original run_squad.py).
 
-Per example: the question's word pieces (cut to `max_query_length`), the
-context's word pieces with a piece → word map, and sliding windows over the
-context of at most `max_seq_length - len(query) - 3` pieces, each starting
-`doc_stride` pieces after the previous. Each window is
-`[CLS] query [SEP] context-window [SEP]`, padded to `max_seq_length`.
-The answer's start/end are piece positions in the window, or 0 (`[CLS]`) when
-the question is unanswerable or the answer is not wholly inside the window.
+Per example: the question's pieces (cut to `max_query_length`), the
+context's pieces with a piece → word map, and sliding windows over the
+context of at most `max_seq_length - len(query) - specials` pieces (specials:
+the tokens the family's `pack` adds around two segments, 3 for BERT), each
+starting `doc_stride` pieces after the previous. Each window is
+`tokenizer.pack([query, context-window])`: `[CLS] query [SEP] window [SEP]`
+for BERT, the family's own layout (and padding side) for others
+(`tfnlp.tasks.packing`). The answer's start/end are packed positions, or the
+window's `null_position` (BERT's `[CLS]`, position 0) when the question is
+unanswerable or the answer is not wholly inside the window.
 `token_is_max_context` marks, for each context piece, whether this window is
 the one where the piece has the most context on both sides; decoding only
 starts answers at such pieces.
@@ -17,7 +20,7 @@ import dataclasses
 import numpy as np
 
 from tfnlp.errors import TfnlpError
-from tfnlp.tasks.wordpiece import special_ids
+from tfnlp.tasks.packing import WordPieces, pack_with_layout, special_count
 
 
 @dataclasses.dataclass
@@ -27,17 +30,19 @@ class SquadFeature:
     Attributes:
       example_index: index of the example in the list converted.
       doc_span_index: index of the window within the example.
-      tokens: the tokens of the window (no padding).
-      token_to_orig_map: window position → word index in `example.doc_tokens`.
-      token_is_max_context: window position → bool.
+      token_to_orig_map: packed position of each context piece → word index
+        in `example.doc_tokens`.
+      token_is_max_context: packed position of each context piece → bool.
       token_ids, segment_ids, padding_mask: int lists of length max_seq_length.
-      start_position, end_position: answer span in the window, 0 = [CLS].
+      start_position, end_position: answer span in the window, or
+        `null_position` for no answer.
       is_impossible: the example is unanswerable.
+      null_position: the position whose start/end logits score "no answer"
+        (the start-of-sequence token: BERT's `[CLS]` at 0).
     """
 
     example_index: int
     doc_span_index: int
-    tokens: list
     token_to_orig_map: dict
     token_is_max_context: dict
     token_ids: list
@@ -46,6 +51,7 @@ class SquadFeature:
     start_position: int = 0
     end_position: int = 0
     is_impossible: bool = False
+    null_position: int = 0
 
 
 def improve_answer_span(doc_pieces, start, end, answer_pieces):
@@ -141,18 +147,18 @@ def _max_context_spans(spans, num_pieces):
     return best_index
 
 
-def convert_squad_examples(examples, tokenize_words, vocab, max_seq_length=384, doc_stride=128,
-                           max_query_length=64):
+def convert_squad_examples(examples, tokenizer, max_seq_length=384, doc_stride=128,
+                           max_query_length=64, word_pieces=None):
     """Convert `SquadExample`s to `SquadFeature` windows.
 
     Args:
       examples: from `read_squad`.
-      tokenize_words: callable list[str] → list[list[int]] (e.g.
-        `WordpieceWordTokenizer`); all words are tokenized in one call.
-      vocab: the token of each id.
-      max_seq_length: window length with [CLS], two [SEP] and padding.
+      tokenizer: the family `Tokenizer` (`tokenize_words`, `pack`,
+        `special_tokens`); all words are tokenized in one batched pass.
+      max_seq_length: window length with the special tokens and padding.
       doc_stride: step between windows, in pieces.
       max_query_length: the question is cut to this many pieces.
+      word_pieces: optional `WordPieces(tokenizer)` to share its cache.
 
     Returns:
       A list of `SquadFeature`, grouped by example in order.
@@ -161,26 +167,28 @@ def convert_squad_examples(examples, tokenize_words, vocab, max_seq_length=384, 
       TfnlpError: lengths that leave no room for the context, or doc_stride < 1.
 
     Example:
-      >>> feats = convert_squad_examples(examples, tok, tok.vocab)  # doctest: +SKIP
+      >>> feats = convert_squad_examples(examples, tokenizer)  # doctest: +SKIP
       >>> arrays = squad_features_to_arrays(feats)  # doctest: +SKIP
     """
     if doc_stride < 1:
         raise TfnlpError(f"doc_stride must be at least 1, got {doc_stride}")
     if max_query_length < 1:
         raise TfnlpError(f"max_query_length must be at least 1, got {max_query_length}")
-    ids = special_ids(vocab)
+    specials = special_count(tokenizer, 2)
+    start_id = tokenizer.special_tokens.get("start_of_sequence_id")
+    word_pieces = word_pieces or WordPieces(tokenizer)
     words = set()
     for ex in examples:
         words.update(ex.question_text.split())
         words.update(ex.doc_tokens)
         words.update(ex.orig_answer_text.split())
     words = sorted(words)
-    pieces_of = dict(zip(words, tokenize_words(words)))
+    pieces_of = dict(zip(words, word_pieces(words)))
 
     def pieces(text_words):
         return [p for w in text_words for p in pieces_of[w]]
 
-    features = []
+    windows = []  # (example_index, span_index, query, start, length, ...)
     for example_index, ex in enumerate(examples):
         query = pieces(ex.question_text.split())[:max_query_length]
         tok_to_orig, orig_to_tok, doc = [], [], []
@@ -200,49 +208,47 @@ def convert_squad_examples(examples, tokenize_words, vocab, max_seq_length=384, 
                 tok_end = len(doc) - 1
             tok_start, tok_end = improve_answer_span(
                 doc, tok_start, tok_end, pieces(ex.orig_answer_text.split()))
-        max_tokens_for_doc = max_seq_length - len(query) - 3
+        max_tokens_for_doc = max_seq_length - len(query) - specials
         if max_tokens_for_doc < 1:
             raise TfnlpError(
                 f"question {ex.qas_id!r}: max_seq_length {max_seq_length} leaves no room for the "
-                f"context after its {len(query)}-piece question and 3 special tokens; raise "
-                f"max_seq_length or lower max_query_length"
+                f"context after its {len(query)}-piece question and {specials} special tokens; "
+                f"raise max_seq_length or lower max_query_length"
             )
         spans = doc_spans(len(doc), max_tokens_for_doc, doc_stride)
         best_span = _max_context_spans(spans, len(doc))
         for span_index, (start, length) in enumerate(spans):
-            token_ids = [ids["cls"]] + query + [ids["sep"]]
-            segment_ids = [0] * len(token_ids)
-            token_to_orig, max_context = {}, {}
-            for i in range(length):
-                split_index = start + i
-                token_to_orig[len(token_ids)] = tok_to_orig[split_index]
-                max_context[len(token_ids)] = best_span[split_index] == span_index
-                token_ids.append(doc[split_index])
-                segment_ids.append(1)
-            token_ids.append(ids["sep"])
-            segment_ids.append(1)
-            n = len(token_ids)
-            pad = max_seq_length - n
-            start_position = end_position = 0
-            if tok_start is not None and not ex.is_impossible:
-                doc_end = start + length - 1
-                if start <= tok_start and tok_end <= doc_end:
-                    offset = len(query) + 2
-                    start_position = tok_start - start + offset
-                    end_position = tok_end - start + offset
-            features.append(SquadFeature(
-                example_index=example_index,
-                doc_span_index=span_index,
-                tokens=[vocab[i] for i in token_ids],
-                token_to_orig_map=token_to_orig,
-                token_is_max_context=max_context,
-                token_ids=token_ids + [ids["pad"]] * pad,
-                segment_ids=segment_ids + [0] * pad,
-                padding_mask=[1] * n + [0] * pad,
-                start_position=start_position,
-                end_position=end_position,
-                is_impossible=ex.is_impossible,
-            ))
+            windows.append((example_index, span_index, query, doc[start:start + length],
+                            tok_to_orig[start:start + length],
+                            [best_span[start + i] == span_index for i in range(length)],
+                            start, tok_start, tok_end))
+    layout = pack_with_layout(tokenizer, [[w[2] for w in windows], [w[3] for w in windows]],
+                              max_seq_length)
+    features = []
+    for row, window in enumerate(windows):
+        (example_index, span_index, _, context, orig, max_context, start, tok_start,
+         tok_end) = window
+        ex = examples[example_index]
+        where = layout.positions[1][row]
+        null = layout.special_position(row, start_id)
+        start_position = end_position = null
+        if tok_start is not None and not ex.is_impossible:
+            if start <= tok_start and tok_end <= start + len(context) - 1:
+                start_position = where[tok_start - start]
+                end_position = where[tok_end - start]
+        features.append(SquadFeature(
+            example_index=example_index,
+            doc_span_index=span_index,
+            token_to_orig_map=dict(zip(where, orig)),
+            token_is_max_context=dict(zip(where, max_context)),
+            token_ids=layout.token_ids[row].tolist(),
+            segment_ids=layout.segment_ids[row].tolist(),
+            padding_mask=layout.padding_mask[row].tolist(),
+            start_position=int(start_position),
+            end_position=int(end_position),
+            is_impossible=ex.is_impossible,
+            null_position=int(null),
+        ))
     return features
 
 

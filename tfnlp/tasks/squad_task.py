@@ -9,7 +9,7 @@ the official EM / F1 scripts.
 
 Example:
 
->>> task = SquadTask("vocab.txt", True, seq_length=384)     # doctest: +SKIP
+>>> task = SquadTask(source.tokenizer, seq_length=384)      # doctest: +SKIP
 >>> train = task.read_train("train-v1.1.json")              # doctest: +SKIP
 """
 
@@ -19,9 +19,9 @@ from tfnlp.errors import TfnlpError
 from tfnlp.tasks.squad import SquadExample, gold_answers, read_squad, split_context
 from tfnlp.tasks.squad_decode import decode_squad_predictions
 from tfnlp.tasks.squad_features import convert_squad_examples, squad_features_to_arrays
+from tfnlp.tasks.packing import WordPieces
 from tfnlp.tasks.squad_metrics import squad_evaluate
 from tfnlp.tasks.task_split import INPUT_NAMES, TaskSplit
-from tfnlp.tasks.wordpiece import WordpieceWordTokenizer
 
 N_BEST = 20
 MAX_ANSWER_LENGTH = 30
@@ -31,8 +31,7 @@ class SquadTask:
     """SQuAD JSON → start / end logits per window → answer texts.
 
     Args:
-        vocab_path: the encoder's vocab file.
-        lower_case: bool, uncased vocabulary.
+        tokenizer: the encoder's family `Tokenizer`.
         seq_length: window length in pieces.
         meta: optional dict from `meta` (a saved task).
         doc_stride: int or None (`seq_length // 3`).
@@ -45,11 +44,12 @@ class SquadTask:
 
     name = "squad"
 
-    def __init__(self, vocab_path, lower_case, seq_length, meta=None,
-                 doc_stride=None, max_query_length=None):
+    def __init__(self, tokenizer, seq_length, meta=None, doc_stride=None,
+                 max_query_length=None):
         meta = meta or {}
-        self.tokenizer = WordpieceWordTokenizer(vocab_path, lower_case=lower_case)
-        self.lower_case = bool(lower_case)
+        self.tokenizer = tokenizer
+        self.word_pieces = WordPieces(tokenizer)
+        self.lower_case = bool(getattr(tokenizer, "lower_case", False))
         self.seq_length = seq_length
         self.doc_stride = int(meta.get("doc_stride") or doc_stride or max(1, seq_length // 3))
         self.max_query_length = int(meta.get("max_query_length") or max_query_length
@@ -67,8 +67,9 @@ class SquadTask:
 
     def _split(self, examples, labeled):
         features = convert_squad_examples(
-            examples, self.tokenizer, self.tokenizer.vocab, max_seq_length=self.seq_length,
-            doc_stride=self.doc_stride, max_query_length=self.max_query_length)
+            examples, self.tokenizer, max_seq_length=self.seq_length,
+            doc_stride=self.doc_stride, max_query_length=self.max_query_length,
+            word_pieces=self.word_pieces)
         arrays = squad_features_to_arrays(features)
         x = {k: arrays[k] for k in INPUT_NAMES}
         y = {"start_logits": arrays["start_positions"], "end_logits": arrays["end_positions"]}
@@ -116,7 +117,7 @@ class SquadTask:
         return decode_squad_predictions(
             split.extra["examples"], split.extra["features"],
             np.asarray(outputs["start_logits"]), np.asarray(outputs["end_logits"]),
-            lower_case=self.lower_case, n_best_size=N_BEST,
+            self.tokenizer, lower_case=self.lower_case, n_best_size=N_BEST,
             max_answer_length=MAX_ANSWER_LENGTH,
             version_2_with_negative=bool(self.version_2))
 

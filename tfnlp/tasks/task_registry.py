@@ -2,7 +2,7 @@
 
 Example:
 
->>> task = make_task("ner", "vocab.txt", True, 128)     # doctest: +SKIP
+>>> task = make_task("ner", source.tokenizer, 128)      # doctest: +SKIP
 """
 
 from tfnlp.tasks.models import TASKS, check_choice
@@ -32,13 +32,12 @@ def task_class(name):
     return SquadTask
 
 
-def make_task(name, vocab_path, lower_case, seq_length, meta=None, **options):
+def make_task(name, tokenizer, seq_length, meta=None, **options):
     """Builds the task object.
 
     Args:
         name: task name.
-        vocab_path: vocab file.
-        lower_case: bool.
+        tokenizer: the encoder's family `Tokenizer`.
         seq_length: int.
         meta: dict from a saved task.json, or None for a new task.
         **options: task-specific options (SQuAD: `doc_stride`,
@@ -48,4 +47,4 @@ def make_task(name, vocab_path, lower_case, seq_length, meta=None, **options):
         The task object.
     """
     options = {k: v for k, v in options.items() if v is not None}
-    return task_class(name)(vocab_path, lower_case, seq_length, meta=meta, **options)
+    return task_class(name)(tokenizer, seq_length, meta=meta, **options)
