@@ -41,6 +41,13 @@ def write_vocab(path):
     return path
 
 
+def wordpiece(vocab, lower_case=True):
+    """The BERT family's tokenizer on a vocab file."""
+    from tfnlp.text.bert_preprocessor import BertPreprocessor
+
+    return BertPreprocessor(vocab, lower_case=lower_case)
+
+
 def tiny_pretrainer():
     """A 2-layer, hidden-32 BertEncoder inside a BertPretrainer (cached)."""
     if "pretrainer" not in _CACHE:
@@ -61,6 +68,7 @@ def exported_modules():
     """
     if "modules" not in _CACHE:
         from tfnlp.hub import export_encoder_module, export_preprocess_module
+        from tfnlp.models.bert import mlm_export_head
         root = tempfile.mkdtemp(prefix="tfnlp_hub_test_")
         vocab = write_vocab(os.path.join(root, "vocab.txt"))
         pretrainer = tiny_pretrainer()
@@ -68,10 +76,10 @@ def exported_modules():
             "root": root,
             "vocab": vocab,
             "encoder": export_encoder_module(
-                pretrainer.encoder, vocab, True, os.path.join(root, "encoder"),
-                mlm_head=pretrainer.mlm_head),
+                pretrainer.encoder, wordpiece(vocab), os.path.join(root, "encoder"),
+                heads={"mlm": mlm_export_head(pretrainer)}),
             "preprocess": export_preprocess_module(
-                vocab, True, os.path.join(root, "preprocess"),
+                wordpiece(vocab), os.path.join(root, "preprocess"),
                 seq_length=SEQ_LENGTH),
         }
     return _CACHE["modules"]

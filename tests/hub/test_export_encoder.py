@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from hub_test_modules import TOKENS, exported_modules, tiny_pretrainer, write_vocab
+from hub_test_modules import (TOKENS, exported_modules, tiny_pretrainer, wordpiece,
+                              write_vocab)
 from tfnlp.errors import TfnlpError
 from tfnlp.hub import export_encoder_module
 from tfnlp.hub.interface import HUB_INPUT_NAMES
@@ -119,7 +120,7 @@ def test_interrupted_export_keeps_earlier_module(tmp_path, monkeypatch):
     encoder = tiny_pretrainer().encoder
     vocab = write_vocab(str(tmp_path / "vocab.txt"))
     target = tmp_path / "module"
-    export_encoder_module(encoder, vocab, True, str(target))
+    export_encoder_module(encoder, wordpiece(vocab, True), str(target))
     real_save = tf.saved_model.save
 
     def save_then_crash(obj, export_dir, *args, **kwargs):
@@ -128,14 +129,14 @@ def test_interrupted_export_keeps_earlier_module(tmp_path, monkeypatch):
 
     monkeypatch.setattr(tf.saved_model, "save", save_then_crash)
     with pytest.raises(RuntimeError, match="simulated crash"):
-        export_encoder_module(encoder, vocab, False, str(target))
+        export_encoder_module(encoder, wordpiece(vocab, False), str(target))
     monkeypatch.undo()
     assert sorted(os.listdir(tmp_path)) == ["module", "vocab.txt"]  # no temp dirs
     earlier = tf.saved_model.load(str(target))
     assert bool(earlier.do_lower_case.numpy()) is True  # the first export
     assert "pooled_output" in earlier(_inputs())
     # A successful re-export replaces it.
-    export_encoder_module(encoder, vocab, False, str(target))
+    export_encoder_module(encoder, wordpiece(vocab, False), str(target))
     assert bool(tf.saved_model.load(str(target)).do_lower_case.numpy()) is False
     assert sorted(os.listdir(tmp_path)) == ["module", "vocab.txt"]
 
@@ -143,17 +144,17 @@ def test_interrupted_export_keeps_earlier_module(tmp_path, monkeypatch):
 def test_bad_arguments(tmp_path):
     encoder = tiny_pretrainer().encoder
     vocab = write_vocab(str(tmp_path / "vocab.txt"))
-    with pytest.raises(TfnlpError, match="do_lower_case"):
-        export_encoder_module(encoder, vocab, "yes", str(tmp_path / "a"))
+    with pytest.raises(TfnlpError, match="lower_case"):
+        export_encoder_module(encoder, wordpiece(vocab, "yes"), str(tmp_path / "a"))
     big = tmp_path / "big.txt"
     big.write_text("\n".join(TOKENS + ["extra1", "extra2"]) + "\n")
     with pytest.raises(TfnlpError, match="embeds only"):
-        export_encoder_module(encoder, str(big), True, str(tmp_path / "b"))
+        export_encoder_module(encoder, wordpiece(str(big)), str(tmp_path / "b"))
     (tmp_path / "user_dir").mkdir()
     (tmp_path / "user_dir" / "notes.txt").write_text("keep me")
     with pytest.raises(TfnlpError, match="not a SavedModel"):
-        export_encoder_module(encoder, vocab, True, str(tmp_path / "user_dir"))
+        export_encoder_module(encoder, wordpiece(vocab), str(tmp_path / "user_dir"))
     assert (tmp_path / "user_dir" / "notes.txt").read_text() == "keep me"
     with pytest.raises(TfnlpError, match="vocab file not found"):
-        export_encoder_module(encoder, str(tmp_path / "nope.txt"), True,
+        export_encoder_module(encoder, wordpiece(str(tmp_path / "nope.txt")),
                               str(tmp_path / "c"))

@@ -87,7 +87,7 @@ def test_reexport_loads_without_sources(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     shutil.copy(exported_modules()["vocab"], src / "my_vocab.txt")
-    first = export_preprocess_module(str(src / "my_vocab.txt"), True,
+    first = export_preprocess_module(BertPreprocessor(str(src / "my_vocab.txt")),
                                      str(tmp_path / "first"), seq_length=12)
     assert sorted(os.listdir(os.path.join(first, "assets"))) == ["my_vocab.txt"]
     again = tmp_path / "again"

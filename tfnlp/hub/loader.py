@@ -143,12 +143,67 @@ def check_preprocess_interface(obj, what="module"):
                          "lacks " + ", ".join(missing) + ".")
 
 
+def check_elmo_interface(obj, what="module"):
+    """Raises `TfnlpError` unless `obj` has Google's `elmo` signatures."""
+    signatures = getattr(obj, "signatures", {}) or {}
+    missing = [name for name in ("default", "tokens") if name not in signatures]
+    if missing:
+        raise TfnlpError(f"{what} is not an ELMo module: it lacks the signature(s) "
+                         f"{', '.join(missing)}.")
+
+
+def check_text_embedding_interface(obj, what="module"):
+    """Raises `TfnlpError` unless `obj` maps strings `[batch]` to vectors."""
+    keys = expected_input_keys(obj.__call__) if callable(obj) else None
+    if not callable(obj) or keys:
+        raise TfnlpError(f"{what} is not a text-embedding module: it must be called "
+                         "on a string tensor [batch].")
+    for attr in ("variables", "trainable_variables"):
+        if not hasattr(obj, attr):
+            raise TfnlpError(f"{what} is not a text-embedding module: it lacks `{attr}`.")
+
+
+# expect= name -> check. The BERT interface's two modules, and the kinds of
+# `tfnlp.models.family.HubInterface`.
+INTERFACE_CHECKS = {
+    "encoder": check_encoder_interface,
+    "preprocess": check_preprocess_interface,
+    "elmo": check_elmo_interface,
+    "text_embedding": check_text_embedding_interface,
+}
+
+
+def module_family(obj):
+    """The `tfnlp_family` a tfnlp module records, or None (a foreign module)."""
+    variable = getattr(obj, "tfnlp_family", None)
+    if variable is None:
+        return None
+    value = variable.numpy()
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def check_declared_subobjects(obj, what="module"):
+    """A tfnlp module must carry no subobject its family does not declare, and
+    each declared one it carries must be callable."""
+    family = module_family(obj)
+    if family is None:
+        return
+    from tfnlp.models.registry import get_family
+
+    interface = get_family(family).hub_interface
+    for name in interface.subobjects:
+        sub = getattr(obj, name, None)
+        if sub is not None and not callable(sub):
+            raise TfnlpError(f"{what}: the {family} subobject `{name}` is not callable.")
+
+
 def load_module(handle, expect=None):
     """Loads a SavedModel (or passes through a loaded one) and checks it.
 
     Args:
         handle: path of a SavedModel directory, or an already-loaded object.
-        expect: None (no interface check), "encoder" or "preprocess".
+        expect: None (no interface check), or one of `INTERFACE_CHECKS`
+            (`"encoder"`, `"preprocess"`, `"elmo"`, `"text_embedding"`).
 
     Returns:
         The loaded object.
@@ -167,10 +222,11 @@ def load_module(handle, expect=None):
         obj = _load_path(handle)
     else:
         what, obj = type(handle).__name__, handle
-    if expect == "encoder":
-        check_encoder_interface(obj, what)
-    elif expect == "preprocess":
-        check_preprocess_interface(obj, what)
-    elif expect is not None:
-        raise TfnlpError(f"expect must be None, 'encoder' or 'preprocess', got {expect!r}")
+    if expect is not None:
+        if expect not in INTERFACE_CHECKS:
+            raise TfnlpError(f"expect must be None or one of {sorted(INTERFACE_CHECKS)}, "
+                             f"got {expect!r}")
+        INTERFACE_CHECKS[expect](obj, what)
+        if expect == "encoder":
+            check_declared_subobjects(obj, what)
     return obj
