@@ -9,12 +9,12 @@ split text with `split_words`, so a word means the same thing in each.
 Example:
 
 >>> import tensorflow as tf
-import tensorflow_text as tf_text
 >>> split_words(tf.constant(["The cat's 2 toys."]), lower_case=True).to_list()
 [[b'the', b'cat', b"'", b's', b'2', b'toys', b'.']]
 """
 
 import tensorflow as tf
+import tensorflow_text as tf_text
 
 # A word: letters/marks/digits (with connector punctuation); or one other
 # non-space character (punctuation, symbols) on its own.
