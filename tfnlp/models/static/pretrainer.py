@@ -1,0 +1,254 @@
+"""Pretrainers of the static families: word2vec (skip-gram, CBOW) and GloVe.
+
+Both override `train_step` with sparse updates of the rows a batch touches
+(`tf.IndexedSlices` scatter-adds): word2vec with plain SGD at the batch's
+`learning_rate` (the update of the C tool, summed over the batch), GloVe
+with AdaGrad. The trainer only calls `fit` / `evaluate`; `tfnlp word2vec`
+and `tfnlp glove` call `train_step` through `tf.function` directly.
+
+Training runs on the TensorFlow backend (tf.data + resource scatters); the
+backbone itself is plain `keras.ops`.
+
+Example:
+
+>>> pretrainer = Word2VecPretrainer(backbone, "skipgram", negative=5)  # doctest: +SKIP
+>>> pretrainer.train_step(next(iter(dataset)))["loss"]                 # doctest: +SKIP
+"""
+
+import keras
+import tensorflow as tf
+
+from tfnlp.errors import TfnlpError
+
+
+def _tf_variable(variable):
+    """The `tf.Variable` under a Keras variable (TF backend)."""
+    value = getattr(variable, "value", variable)
+    if not hasattr(value, "scatter_add"):
+        raise TfnlpError("the static families train on the TensorFlow backend "
+                         "(KERAS_BACKEND=tensorflow)")
+    return value
+
+
+class Word2VecPretrainer(keras.Model):
+    """word2vec with negative sampling over a `StaticEmbedding` backbone.
+
+    The backbone's table is word2vec's `syn0` (the vectors kept); this model
+    adds `output_vectors` (`syn1neg`, zeros at first).
+
+    Args:
+        backbone: `StaticEmbedding`.
+        objective: `"skipgram"` or `"cbow"`.
+        negative: negatives per example (only for metrics/baselines; the
+            data carries the negatives).
+        **kwargs: `keras.Model` arguments.
+    """
+
+    def __init__(self, backbone, objective="skipgram", negative=5, **kwargs):
+        kwargs.setdefault("name", f"word2vec_{objective}")
+        super().__init__(**kwargs)
+        if objective not in ("skipgram", "cbow"):
+            raise TfnlpError(f"word2vec objective must be skipgram or cbow, got {objective!r}")
+        self.backbone = backbone
+        self.objective = objective
+        self.negative = int(negative)
+        self.output_vectors = self.add_weight(
+            shape=(backbone.vocabulary_size, backbone.hidden_dim), initializer="zeros",
+            name="output_vectors", trainable=True)
+        self.built = True
+
+    def call(self, inputs, training=False):
+        return self.backbone(inputs, training=training)
+
+    def compile_for_pretraining(self, optimizer=None, **compile_kwargs):
+        """Compiles for `fit`; the optimizer is unused (updates are the SGD below)."""
+        self.compile(optimizer=optimizer or keras.optimizers.SGD(), **compile_kwargs)
+        return self
+
+    def _scores(self, hidden, targets, negatives):
+        """Rows, labels-weights and logits of the target + negatives."""
+        rows = tf.concat([targets[:, None], negatives], axis=1)
+        weights = tf.concat([tf.ones_like(targets[:, None], tf.float32),
+                             tf.cast(tf.not_equal(negatives, targets[:, None]), tf.float32)],
+                            axis=1)
+        out = tf.gather(_tf_variable(self.output_vectors), rows)
+        logits = tf.einsum("pd,pkd->pk", hidden, out)
+        labels = tf.concat([tf.ones_like(weights[:, :1]), tf.zeros_like(weights[:, 1:])], 1)
+        return rows, weights, labels, out, logits
+
+    @staticmethod
+    def _loss(logits, labels, weights):
+        losses = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+        count = tf.maximum(tf.cast(tf.shape(logits)[0], tf.float32), 1.0)
+        return tf.reduce_sum(losses * weights) / count
+
+    def _hidden(self, data):
+        table = _tf_variable(self.backbone.embeddings)
+        if self.objective == "skipgram":
+            return tf.gather(table, data["inputs"])
+        mask = data["context_mask"]
+        vectors = tf.gather(table, data["contexts"]) * mask[..., None]
+        return tf.reduce_sum(vectors, 1) / tf.maximum(tf.reduce_sum(mask, 1), 1.0)[:, None]
+
+    def train_step(self, data):
+        """One SGD pass over the batch's examples; returns `loss`, `learning_rate`."""
+        if isinstance(data, tuple):
+            data = data[0]
+        lr = tf.cast(data["learning_rate"], tf.float32)
+        hidden = self._hidden(data)
+        rows, weights, labels, out, logits = self._scores(hidden, data["targets"],
+                                                          data["negatives"])
+        # word2vec: g = (label - sigmoid(score)) * alpha, per target / negative
+        g = (labels - tf.sigmoid(logits)) * weights * lr
+        hidden_update = tf.einsum("pk,pkd->pd", g, out)
+        output_update = g[..., None] * hidden[:, None, :]
+        dim = self.backbone.hidden_dim
+        _tf_variable(self.output_vectors).scatter_add(tf.IndexedSlices(
+            tf.reshape(output_update, [-1, dim]), tf.reshape(rows, [-1])))
+        table = _tf_variable(self.backbone.embeddings)
+        if self.objective == "skipgram":
+            table.scatter_add(tf.IndexedSlices(hidden_update, data["inputs"]))
+        else:  # CBOW: every context word gets the whole update (the C tool's rule)
+            mask = data["context_mask"]
+            updates = hidden_update[:, None, :] * mask[..., None]
+            table.scatter_add(tf.IndexedSlices(tf.reshape(updates, [-1, dim]),
+                                               tf.reshape(data["contexts"], [-1])))
+        return {"loss": self._loss(logits, labels, weights), "learning_rate": lr}
+
+    def heldout_loss(self, data):
+        """`(mean loss, examples)` of a batch, without updating anything."""
+        hidden = self._hidden(data)
+        _, weights, labels, _, logits = self._scores(hidden, data["targets"],
+                                                     data["negatives"])
+        return self._loss(logits, labels, weights), tf.shape(logits)[0]
+
+    def test_step(self, data):
+        if isinstance(data, tuple):
+            data = data[0]
+        loss, _ = self.heldout_loss(data)
+        return {"loss": loss}
+
+    def finalize(self):
+        """Called after training: the backbone already holds the vectors."""
+
+    def state(self):
+        """The variables a checkpoint holds: name -> Keras variable."""
+        return {"input_vectors": self.backbone.embeddings,
+                "output_vectors": self.output_vectors}
+
+    def vectors(self):
+        """The word vectors (numpy `[vocabulary_size, hidden_dim]`)."""
+        return keras.ops.convert_to_numpy(self.backbone.embeddings)
+
+
+class GlovePretrainer(keras.Model):
+    """GloVe's weighted least squares with AdaGrad, over a `StaticEmbedding`.
+
+    Holds word vectors `W`, context vectors `W~`, biases `b`, `b~` (all
+    initialised uniform in +-0.5/dim, as the reference code) and their
+    AdaGrad accumulators (starting at 1, as the reference code). After every
+    step the backbone's table holds `W + W~`, the vectors GloVe outputs.
+
+    Args:
+        backbone: `StaticEmbedding`.
+        x_max: `f(x) = min(1, (x / x_max) ** power)`.
+        power: the exponent (0.75).
+        **kwargs: `keras.Model` arguments.
+    """
+
+    def __init__(self, backbone, x_max=100.0, power=0.75, **kwargs):
+        kwargs.setdefault("name", "glove")
+        super().__init__(**kwargs)
+        self.backbone = backbone
+        self.x_max = float(x_max)
+        self.power = float(power)
+        vocab, dim = backbone.vocabulary_size, backbone.hidden_dim
+        init = keras.initializers.RandomUniform(-0.5 / dim, 0.5 / dim)
+        self.word_vectors = self.add_weight(shape=(vocab, dim), initializer=init,
+                                            name="word_vectors")
+        self.context_vectors = self.add_weight(shape=(vocab, dim), initializer=init,
+                                               name="context_vectors")
+        self.word_biases = self.add_weight(shape=(vocab,), initializer=init,
+                                           name="word_biases")
+        self.context_biases = self.add_weight(shape=(vocab,), initializer=init,
+                                              name="context_biases")
+        self._squares = [self.add_weight(shape=v.shape, initializer="ones", trainable=False,
+                                         name=f"{v.name}_adagrad")
+                         for v in (self.word_vectors, self.context_vectors,
+                                   self.word_biases, self.context_biases)]
+        self.built = True
+        self.finalize()
+
+    def call(self, inputs, training=False):
+        return self.backbone(inputs, training=training)
+
+    def compile_for_pretraining(self, optimizer=None, **compile_kwargs):
+        """Compiles for `fit`; the optimizer is unused (AdaGrad is in `train_step`)."""
+        self.compile(optimizer=optimizer or keras.optimizers.SGD(), **compile_kwargs)
+        return self
+
+    def _terms(self, data):
+        rows, cols = data["rows"], data["cols"]
+        w = tf.gather(_tf_variable(self.word_vectors), rows)
+        c = tf.gather(_tf_variable(self.context_vectors), cols)
+        bw = tf.gather(_tf_variable(self.word_biases), rows)
+        bc = tf.gather(_tf_variable(self.context_biases), cols)
+        counts = tf.cast(data["counts"], tf.float32)
+        diff = tf.reduce_sum(w * c, axis=1) + bw + bc - tf.math.log(counts)
+        weight = tf.minimum(1.0, tf.pow(counts / self.x_max, self.power))
+        return w, c, diff, weight, counts
+
+    def _adagrad(self, variable, square, rows, grads, lr):
+        """Sums duplicate rows' gradients, then one AdaGrad step on those rows."""
+        unique, position = tf.unique(rows)
+        summed = tf.math.unsorted_segment_sum(grads, position, tf.shape(unique)[0])
+        var, sq = _tf_variable(variable), _tf_variable(square)
+        sq.scatter_add(tf.IndexedSlices(tf.square(summed), unique))
+        step = lr * summed / tf.sqrt(tf.gather(sq, unique))
+        var.scatter_sub(tf.IndexedSlices(step, unique))
+
+    def train_step(self, data):
+        """One AdaGrad step on the batch's entries; returns `loss`, `learning_rate`."""
+        if isinstance(data, tuple):
+            data = data[0]
+        lr = tf.cast(data["learning_rate"], tf.float32)
+        w, c, diff, weight, _ = self._terms(data)
+        fdiff = weight * diff
+        loss = 0.5 * tf.reduce_mean(fdiff * diff)
+        rows, cols = data["rows"], data["cols"]
+        sq_w, sq_c, sq_bw, sq_bc = self._squares
+        self._adagrad(self.word_vectors, sq_w, rows, fdiff[:, None] * c, lr)
+        self._adagrad(self.context_vectors, sq_c, cols, fdiff[:, None] * w, lr)
+        self._adagrad(self.word_biases, sq_bw, rows, fdiff, lr)
+        self._adagrad(self.context_biases, sq_bc, cols, fdiff, lr)
+        self.finalize()
+        return {"loss": loss, "learning_rate": lr}
+
+    def heldout_loss(self, data):
+        """`(loss, loss of an all-zero model, entries)` of a batch."""
+        _, _, diff, weight, counts = self._terms(data)
+        log = tf.math.log(counts)
+        return (0.5 * tf.reduce_mean(weight * diff * diff),
+                0.5 * tf.reduce_mean(weight * log * log), tf.shape(diff)[0])
+
+    def test_step(self, data):
+        if isinstance(data, tuple):
+            data = data[0]
+        return {"loss": self.heldout_loss(data)[0]}
+
+    def finalize(self):
+        """Writes `W + W~` into the backbone's table."""
+        _tf_variable(self.backbone.embeddings).assign(
+            _tf_variable(self.word_vectors) + _tf_variable(self.context_vectors))
+
+    def state(self):
+        """The variables a checkpoint holds: name -> Keras variable."""
+        names = ("word_vectors", "context_vectors", "word_biases", "context_biases")
+        state = {n: getattr(self, n) for n in names}
+        state.update({f"{n}_adagrad": s for n, s in zip(names, self._squares)})
+        return state
+
+    def vectors(self):
+        """`W + W~` (numpy `[vocabulary_size, hidden_dim]`)."""
+        self.finalize()
+        return keras.ops.convert_to_numpy(self.backbone.embeddings)
