@@ -168,14 +168,16 @@ class LSTMP(keras.layers.Layer):
             # One carry tensor [batch, units + projection_dim] holding
             # (c, r); the per-step output is the masked carry too (the TF
             # backend's scan wants outputs shaped like the carry), and `r`
-            # is sliced out after the scan.
-            gates_t, m = inputs
+            # is sliced out after the scan. The mask rides as the last
+            # column of one scanned tensor (the TF backend's scan fails on
+            # several scanned tensors of unknown length).
+            gates_t, m = inputs[:, :-1], inputs[:, -1:]
             _, (c_new, r_new) = self.cell.step(gates_t, (carry[:, :units], carry[:, units:]))
             new = ops.concatenate([c_new, r_new], axis=-1)
             return m * new + (1.0 - m) * carry, m * new
 
         init = ops.concatenate(self.cell.initial_state(ops.shape(x)[0]), axis=-1)
-        _, outputs = ops.scan(step, init, (gates, mask_t))
+        _, outputs = ops.scan(step, init, ops.concatenate([gates, mask_t], axis=-1))
         outputs = ops.transpose(outputs[..., units:], (1, 0, 2))
         if self.go_backwards:
             outputs = ops.flip(outputs, axis=1)

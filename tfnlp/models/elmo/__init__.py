@@ -39,11 +39,11 @@ DEFAULT_NUM_SAMPLES = 8192
 def build_elmo_hub_module(backbone, tokenizer, heads=None, seq_length=None):
     """The `elmo` module builder of `HubInterface.module_builders`.
 
-    See `tfnlp.models.elmo.hub_module.ElmoHubModule`.
+    See `tfnlp.models.elmo.hub_module.build_elmo_module`.
     """
-    from tfnlp.models.elmo.hub_module import ElmoHubModule
+    from tfnlp.models.elmo.hub_module import build_elmo_module
 
-    return ElmoHubModule(backbone, tokenizer)
+    return build_elmo_module(backbone, tokenizer)
 
 
 def softmax_samples(options, vocabulary_size):
