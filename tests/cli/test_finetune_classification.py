@@ -56,6 +56,8 @@ def test_finetune_evaluate_predict_and_serve(data, capsys):
     info = json.load(open(os.path.join(out, "task.json")))
     assert info["task"] == "classification" and info["seq_length"] == 32
     assert info["task_meta"]["labels"] == ["animal", "food"] and info["lower_case"] is True
+    assert info["family"] == "bert" and info["pooling"] == "pooled"
+    assert os.path.isfile(os.path.join(out, info["tokenizer"], "vocab.txt"))
 
     code, lines, err = tfnlp(capsys, "evaluate", f"--model={out}", f"--data={data['eval']}")
     assert code == 0, err
@@ -101,7 +103,7 @@ def test_native_encoder_ulmfit_and_failed_run_keeps_earlier_output(data, capsys,
     def fail(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(serving, "export_serving_model", fail)
+    monkeypatch.setattr(serving, "save_serving_module", fail)
     code, _, err = tfnlp(capsys, "finetune", f"--encoder={data['model']}",
                          f"--train={data['train']}", f"--output={out}",
                          "--task=classification", "--epochs=1", "--seq_length=32")

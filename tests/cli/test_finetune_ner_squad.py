@@ -43,7 +43,7 @@ def _untrained_f1(encoder, conll):
     from tfnlp.tasks.task_registry import make_task
 
     source = resolve_encoder(encoder)
-    task = make_task("ner", source.vocab_path, source.lower_case, 48)
+    task = make_task("ner", source.tokenizer, 48)
     task.read_train(conll)
     split = task.read_eval(conll)
     keras.utils.set_random_seed(0)

@@ -16,7 +16,7 @@ import pytest
 import tensorflow as tf
 
 from tfnlp.finetuning import linear_optimizer
-from tfnlp.hub.import_hf import load_hf_bert
+from tfnlp.models.registry import get_family
 from tfnlp.tasks.models import build_task_model
 
 TEXTS = [
@@ -87,7 +87,7 @@ def torch_losses(folder, tokenizer):
 
 
 def tfnlp_losses(folder, tokenizer, head):
-    encoder = load_hf_bert(folder).encoder
+    encoder = get_family("bert").hf_converter.load(folder).backbone
     model = build_task_model("classification", None, num_labels=3, dropout=0.0,
                              encoder=encoder)
     dense = model.get_layer("classification_head").dense

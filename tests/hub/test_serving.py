@@ -33,10 +33,9 @@ def served(tmp_path_factory):
     root = tmp_path_factory.mktemp("serving")
     vocab = exported_modules()["vocab"]
     encoder, head = tiny_pretrainer().encoder, PairHead()
-    path = export_serving_model(vocab, encoder, head, str(root / "serve"),
-                                do_lower_case=True, seq_length=16, text_pairs=True,
-                                ids_only_dir=str(root / "ids_only"))
     pre = BertPreprocessor(vocab, seq_length=16)
+    path = export_serving_model(pre, encoder, head, str(root / "serve"),
+                                text_pairs=True, ids_only_dir=str(root / "ids_only"))
     return {"path": path, "ids_only": str(root / "ids_only"), "pre": pre,
             "predict": lambda f: head(encoder(f, training=False))}
 
@@ -129,13 +128,18 @@ def test_fresh_process_serving(served, tmp_path):
     assert "Op type not registered" in r["combined_no_tf_text_error"]
 
 
+def test_tokenizer_assets_travel(served):
+    assets = os.listdir(os.path.join(served["path"], "assets"))
+    assert assets == ["vocab.txt"]
+
+
 def test_bad_arguments(tmp_path):
     encoder = tiny_pretrainer().encoder
-    with pytest.raises(TfnlpError, match="do_lower_case"):
+    with pytest.raises(TfnlpError, match="family Tokenizer"):
         export_serving_model(exported_modules()["vocab"], encoder, PairHead(),
                              str(tmp_path / "a"))
-    with pytest.raises(TfnlpError, match="BertPreprocessor or a vocab file"):
+    with pytest.raises(TfnlpError, match="family Tokenizer"):
         export_serving_model(42, encoder, PairHead(), str(tmp_path / "b"))
     with pytest.raises(TfnlpError, match="longer than"):
-        export_serving_model(exported_modules()["vocab"], encoder, PairHead(),
-                             str(tmp_path / "c"), do_lower_case=True, seq_length=100)
+        export_serving_model(BertPreprocessor(exported_modules()["vocab"]), encoder,
+                             PairHead(), str(tmp_path / "c"), seq_length=100)

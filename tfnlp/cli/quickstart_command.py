@@ -135,7 +135,7 @@ def run(flag_values):
               f"vs unigram baseline {result['unigram_baseline_accuracy']:.1%}")
     print_log(f"3/5 export -> {os.path.join(f.output, 'hub')}")
     paths = export_run(config.model_dir, os.path.join(f.output, "hub"),
-                       with_mlm=f.with_mlm, seq_length=f.seq_length)
+                       with_heads=f.with_mlm, seq_length=f.seq_length)
     result.update(vocab=config.vocab, encoder=paths["encoder"],
                   preprocess=paths["preprocess"])
     result.update(_finetune_and_serve(f, paths["encoder"]))

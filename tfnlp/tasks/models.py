@@ -126,7 +126,7 @@ def build_task_model(task, source, num_labels=None, mode="finetune", dropout=0.1
     check_choice("task", task, TASKS)
     check_choice("mode", mode, MODES)
     check_choice("task_network", task_network, TASK_NETWORKS)
-    pooling = check_pooling(pooling or source.pooling)
+    pooling = check_pooling(pooling or (source.pooling if source is not None else "pooled"))
     if task != "squad" and (not isinstance(num_labels, int) or num_labels < 1):
         raise TfnlpError(f"num_labels must be a positive int for task {task!r}, "
                          f"got {num_labels!r}")

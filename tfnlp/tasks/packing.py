@@ -27,6 +27,7 @@ Example:
 """
 
 import dataclasses
+import weakref
 
 import numpy as np
 
@@ -107,10 +108,12 @@ def special_count(tokenizer, num_segments):
         int (2 and 3 for BERT's `[CLS] a [SEP] (b [SEP])`).
     """
     key = (id(tokenizer), num_segments)
-    if key not in _SPECIAL_COUNTS:
+    cached = _SPECIAL_COUNTS.get(key)
+    if cached is None or cached[0]() is not tokenizer:  # ids are reused after GC
         layout = _pack_markers(tokenizer, [[[0]] for _ in range(num_segments)], 64)
-        _SPECIAL_COUNTS[key] = int(layout["padding_mask"].sum()) - num_segments
-    return _SPECIAL_COUNTS[key]
+        cached = (weakref.ref(tokenizer), int(layout["padding_mask"].sum()) - num_segments)
+        _SPECIAL_COUNTS[key] = cached
+    return cached[1]
 
 
 @dataclasses.dataclass
