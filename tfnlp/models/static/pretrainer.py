@@ -30,6 +30,18 @@ def _tf_variable(variable):
     return value
 
 
+def scatter_add_rows(variable, rows, updates):
+    """`variable[rows] += updates`, duplicates summed first (segment sums).
+
+    TF's CPU scatter runs threads with locks when rows repeat, so the order
+    of the additions (and the last bits) would vary from run to run; summing
+    the duplicates in a fixed order first keeps resumed runs bit-identical.
+    """
+    unique, position = tf.unique(rows)
+    summed = tf.math.unsorted_segment_sum(updates, position, tf.shape(unique)[0])
+    _tf_variable(variable).scatter_add(tf.IndexedSlices(summed, unique))
+
+
 class Word2VecPretrainer(keras.Model):
     """word2vec with negative sampling over a `StaticEmbedding` backbone.
 
@@ -72,7 +84,9 @@ class Word2VecPretrainer(keras.Model):
                              tf.cast(tf.not_equal(negatives, targets[:, None]), tf.float32)],
                             axis=1)
         out = tf.gather(_tf_variable(self.output_vectors), rows)
-        logits = tf.einsum("pd,pkd->pk", hidden, out)
+        # products + sums, not einsum: a threaded matmul may add in any order,
+        # and exact resume needs the same bits every run
+        logits = tf.reduce_sum(hidden[:, None, :] * out, axis=-1)
         labels = tf.concat([tf.ones_like(weights[:, :1]), tf.zeros_like(weights[:, 1:])], 1)
         return rows, weights, labels, out, logits
 
@@ -100,19 +114,18 @@ class Word2VecPretrainer(keras.Model):
                                                           data["negatives"])
         # word2vec: g = (label - sigmoid(score)) * alpha, per target / negative
         g = (labels - tf.sigmoid(logits)) * weights * lr
-        hidden_update = tf.einsum("pk,pkd->pd", g, out)
+        hidden_update = tf.reduce_sum(g[..., None] * out, axis=1)
         output_update = g[..., None] * hidden[:, None, :]
         dim = self.backbone.hidden_dim
-        _tf_variable(self.output_vectors).scatter_add(tf.IndexedSlices(
-            tf.reshape(output_update, [-1, dim]), tf.reshape(rows, [-1])))
-        table = _tf_variable(self.backbone.embeddings)
+        scatter_add_rows(self.output_vectors, tf.reshape(rows, [-1]),
+                         tf.reshape(output_update, [-1, dim]))
         if self.objective == "skipgram":
-            table.scatter_add(tf.IndexedSlices(hidden_update, data["inputs"]))
+            scatter_add_rows(self.backbone.embeddings, data["inputs"], hidden_update)
         else:  # CBOW: every context word gets the whole update (the C tool's rule)
             mask = data["context_mask"]
             updates = hidden_update[:, None, :] * mask[..., None]
-            table.scatter_add(tf.IndexedSlices(tf.reshape(updates, [-1, dim]),
-                                               tf.reshape(data["contexts"], [-1])))
+            scatter_add_rows(self.backbone.embeddings, tf.reshape(data["contexts"], [-1]),
+                             tf.reshape(updates, [-1, dim]))
         return {"loss": self._loss(logits, labels, weights), "learning_rate": lr}
 
     def heldout_loss(self, data):
