@@ -202,8 +202,67 @@ def build_generator(backbone, shape, name="generator"):
     return model
 
 
+class LossPretrainer(keras.Model):
+    """Base of pretrainers that compute their own losses in a custom step.
+
+    Subclasses set `self._trackers` (name -> Keras metric) and implement
+    `forward(inputs, training, step) -> (outputs, losses)` (`losses["loss"]`
+    is the total) and `update_metrics(inputs, outputs, losses)`. `fit`
+    takes batches `(x,)` or `(x, None, None)` with `x` the feature dict.
+    The step is written for Keras 3 on the TensorFlow backend (a gradient
+    tape; the loss divided over replicas as Keras' own losses are).
+
+    Example:
+    >>> class P(LossPretrainer): ...                         # doctest: +SKIP
+    """
+
+    @property
+    def metrics(self):
+        return list(self._trackers.values())
+
+    def training_step_number(self):
+        """The optimizer's iteration count (0 before compile)."""
+        return self.optimizer.iterations if self.optimizer is not None else 0
+
+    def train_step(self, data):
+        import tensorflow as tf
+
+        inputs = data[0] if isinstance(data, tuple) else data
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        with tf.GradientTape() as tape:
+            outputs, losses = self.forward(inputs, True, self.optimizer.iterations)
+            total = losses["loss"]
+            if self.losses:
+                total = total + keras.ops.sum(self.losses)
+            scaled = self.optimizer.scale_loss(total / replicas)
+        variables = self.trainable_variables
+        self.optimizer.apply(tape.gradient(scaled, variables), variables)
+        return self.update_metrics(inputs, outputs, losses)
+
+    def test_step(self, data):
+        inputs = data[0] if isinstance(data, tuple) else data
+        outputs, losses = self.forward(inputs, False, self.training_step_number())
+        return self.update_metrics(inputs, outputs, losses)
+
+    def compile_for_pretraining(self, optimizer, **kwargs):
+        """Compiles with the optimizer (the losses live in `train_step`).
+
+        Args:
+            optimizer: a Keras optimizer or its name.
+            **kwargs: more `compile` arguments (`jit_compile`, `steps_per_execution`).
+
+        Raises:
+            TfnlpError: a Keras backend other than TensorFlow.
+        """
+        if keras.backend.backend() != "tensorflow":
+            raise TfnlpError(f"{type(self).__name__} trains on the TensorFlow Keras "
+                             f"backend (KERAS_BACKEND={keras.backend.backend()!r})")
+        kwargs.pop("loss", None)
+        self.compile(optimizer=optimizer, **kwargs)
+
+
 @keras.saving.register_keras_serializable(package="tfnlp")
-class ElectraPretrainer(keras.Model):
+class ElectraPretrainer(LossPretrainer):
     """Generator + discriminator, trained jointly with MLM + 50 * RTD.
 
     Args:
@@ -277,6 +336,9 @@ class ElectraPretrainer(keras.Model):
     def sample(self, mlm_logits, step):
         """Stop-gradient categorical samples of the generator, seeded by `step`.
 
+        Gumbel-max over stateless uniform noise (XLA-compilable), seeded
+        `(sampling_seed, step)`.
+
         Args:
             mlm_logits: float `[batch, P, vocab]`.
             step: int scalar (tensor), the training step.
@@ -287,16 +349,16 @@ class ElectraPretrainer(keras.Model):
         import tensorflow as tf
 
         logits = keras.ops.stop_gradient(keras.ops.cast(mlm_logits, "float32"))
-        batch, predictions = keras.ops.shape(logits)[0], keras.ops.shape(logits)[1]
-        flat = keras.ops.reshape(logits, (-1, keras.ops.shape(logits)[-1]))
         seed = tf.stack([tf.constant(self.sampling_seed, tf.int64),
                          tf.cast(step, tf.int64)])
-        samples = tf.random.stateless_categorical(flat, 1, seed=seed, dtype=tf.int32)
-        return keras.ops.reshape(samples, (batch, predictions))
+        uniform = tf.random.stateless_uniform(tf.shape(logits), seed=seed,
+                                              minval=1e-10, maxval=1.0)
+        gumbel = -keras.ops.log(-keras.ops.log(uniform))
+        return keras.ops.cast(keras.ops.argmax(logits + gumbel, axis=-1), "int32")
 
     def call(self, inputs, training=False, step=None):
         if step is None:
-            step = self.optimizer.iterations if self.optimizer is not None else 0
+            step = self.training_step_number()
         generated = self.generator(
             {n: inputs[n] for n in INPUT_NAMES + ("masked_lm_positions",)},
             training=training)
@@ -330,13 +392,13 @@ class ElectraPretrainer(keras.Model):
         return {"loss": mlm_loss + self.rtd_weight * rtd_loss, "mlm_loss": mlm_loss,
                 "rtd_loss": rtd_loss}
 
-    # --- training -------------------------------------------------------------------
+    def forward(self, inputs, training, step):
+        """`(outputs, losses)` of one batch at training step `step`."""
+        outputs = self(inputs, training=training, step=step)
+        return outputs, self.compute_losses(inputs, outputs)
 
-    @property
-    def metrics(self):
-        return list(self._trackers.values())
-
-    def _update_metrics(self, inputs, outputs, losses):
+    def update_metrics(self, inputs, outputs, losses):
+        """Updates every tracker; returns the logs dict."""
         t = self._trackers
         for key in ("loss", "mlm_loss", "rtd_loss"):
             t[key].update_state(losses[key])
@@ -349,44 +411,6 @@ class ElectraPretrainer(keras.Model):
         t["rtd_baseline_accuracy"].update_state(1.0 - labels, sample_weight=real)
         t["replaced_fraction"].update_state(labels, sample_weight=real)
         return {name: tracker.result() for name, tracker in t.items()}
-
-    def train_step(self, data):
-        import tensorflow as tf
-
-        inputs = data[0] if isinstance(data, tuple) else data
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        with tf.GradientTape() as tape:
-            outputs = self(inputs, training=True, step=self.optimizer.iterations)
-            losses = self.compute_losses(inputs, outputs)
-            total = losses["loss"]
-            if self.losses:
-                total = total + keras.ops.sum(self.losses)
-            scaled = self.optimizer.scale_loss(total / replicas)
-        variables = self.trainable_variables
-        self.optimizer.apply(tape.gradient(scaled, variables), variables)
-        return self._update_metrics(inputs, outputs, losses)
-
-    def test_step(self, data):
-        inputs = data[0] if isinstance(data, tuple) else data
-        step = self.optimizer.iterations if self.optimizer is not None else 0
-        outputs = self(inputs, training=False, step=step)
-        return self._update_metrics(inputs, outputs, self.compute_losses(inputs, outputs))
-
-    def compile_for_pretraining(self, optimizer, **kwargs):
-        """Compiles with the optimizer (the losses live in `train_step`).
-
-        Args:
-            optimizer: a Keras optimizer or its name.
-            **kwargs: more `compile` arguments (`jit_compile`, `steps_per_execution`).
-
-        Raises:
-            TfnlpError: a Keras backend other than TensorFlow.
-        """
-        if keras.backend.backend() != "tensorflow":
-            raise TfnlpError("ELECTRA pretraining runs on the TensorFlow Keras backend "
-                             f"(KERAS_BACKEND={keras.backend.backend()!r})")
-        kwargs.pop("loss", None)
-        self.compile(optimizer=optimizer, **kwargs)
 
     def get_config(self):
         return {
