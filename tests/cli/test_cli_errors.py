@@ -69,7 +69,7 @@ def test_export_errors(files, tmp_path, capsys):
     rc, err = _run(capsys, "export", f"--model_dir={tmp_path}", "--output=x")
     assert rc == 2 and len(err) == 1 and "no config.json" in err[0]
 
-    # A run whose checkpoint has no MLM head (an encoder-only checkpoint).
+    # A run whose checkpoint holds only an encoder (no pretraining heads).
     from tfnlp.models.bert.backbone import BertEncoder
     from tfnlp.pretraining.checkpointing import TrainingCheckpoint, checkpoint_directory
     from tfnlp.pretraining.run_config import PretrainConfig
@@ -78,13 +78,18 @@ def test_export_errors(files, tmp_path, capsys):
     config = PretrainConfig(model_dir=str(run), vocab=str(files / "vocab.txt"),
                             preset="custom", num_layers=1, hidden_dim=16, num_heads=2)
     config.save()
-    (run / "vocab.txt").write_text((files / "vocab.txt").read_text())
+    (run / "tokenizer").mkdir()
+    (run / "tokenizer" / "vocab.txt").write_text((files / "vocab.txt").read_text())
     encoder = BertEncoder(vocabulary_size=15, **config.architecture())
     TrainingCheckpoint(checkpoint_directory(str(run)), encoder).save(7)
     rc, err = _run(capsys, "export", f"--model_dir={run}", f"--output={tmp_path / 'hub'}",
                    "--with_mlm")
     assert rc == 2 and len(err) == 1, err
-    assert err[0].startswith("tfnlp export: error: ") and "no masked-LM head" in err[0]
+    assert err[0].startswith("tfnlp export: error: ") and "does not fit this model" in err[0]
+    rc, err = _run(capsys, "export", f"--model_dir={run}", f"--output={tmp_path / 'hub'}",
+                   "--seq_length=0")
+    assert rc == 2 and "--seq_length must be an integer >= 3" in err[0], err
+    assert not (tmp_path / "hub").exists()
 
 
 def test_vocab_errors(files, capsys):

@@ -32,7 +32,7 @@ import keras
 
 from tfnlp.errors import TfnlpError
 from tfnlp.hub.loader import (check_input_keys, function_has_training_argument,
-                              load_module)
+                              check_declared_subobjects, load_module)
 
 
 def keras_variable_name(tf_name):
@@ -92,6 +92,7 @@ class HubLayer(keras.layers.Layer):
         self.signature = signature
         root = load_module(handle)
         what = self.handle or type(handle).__name__
+        check_declared_subobjects(root, what)
         self._fn, self._var_source = self._resolve_callable(root, what)
         self._has_training = (not signature
                               and function_has_training_argument(self._fn))

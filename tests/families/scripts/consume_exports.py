@@ -1,0 +1,100 @@
+"""Fresh process: every family's export consumed as a published module.
+
+argv: cases.json. For each case (one family's export) it:
+- loads the encoder with plain `tf.saved_model.load` and compares its
+  outputs on fixed ids with the exporting process's (max abs difference);
+- fine-tunes it one step in tf_keras through `hub.KerasLayer(trainable=True)`
+  and in Keras 3 through `tfnlp.hub.HubLayer(trainable=True)`, and lists
+  the trainable variables whose gradient is non-zero but that did not move.
+Prints `RESULT <json>`: {family: {...}}.
+"""
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import tensorflow_text  # noqa: E402,F401  (registers the preprocess ops)
+
+
+def moved_report(variables, grads, before):
+    with_gradient = [v for v, g in zip(variables, grads)
+                     if g is not None and float(tf.reduce_max(tf.abs(
+                         tf.convert_to_tensor(g)))) > 0]
+    stuck = [v.name for v, b in zip(variables, before)
+             if v in with_gradient and np.array_equal(b, v.numpy())]
+    return {"n_trainable": len(variables), "n_with_gradient": len(with_gradient),
+            "stuck": stuck}
+
+
+def tf_keras_step(case, inputs):
+    import tensorflow_hub as hub
+    import tf_keras
+
+    layer = hub.KerasLayer(case["encoder"], trainable=True)
+    keys = sorted(inputs)
+    ins = {k: tf_keras.Input(shape=(None,), dtype=tf.int32, name=k) for k in keys}
+    pooled = layer(ins)["pooled_output"]
+    model = tf_keras.Model(ins, tf_keras.layers.Dense(2)(pooled))
+    variables = layer.trainable_weights
+    before = [v.numpy().copy() for v in variables]
+    labels = tf.constant([0, 1] * (inputs[keys[0]].shape[0] // 2))
+    with tf.GradientTape() as tape:
+        logits = model(inputs, training=True)
+        loss = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(
+            labels, logits, from_logits=True))
+    grads = tape.gradient(loss, variables)
+    tf_keras.optimizers.SGD(0.5).apply_gradients(
+        [(g, v) for g, v in zip(grads, variables) if g is not None])
+    return moved_report(variables, grads, before)
+
+
+def keras3_step(case, inputs):
+    import keras
+
+    from tfnlp.hub import HubLayer
+
+    layer = HubLayer(case["encoder"], trainable=True)
+    keys = sorted(inputs)
+    ins = {k: keras.Input(shape=(None,), dtype="int32", name=k) for k in keys}
+    pooled = layer(ins)["pooled_output"]
+    model = keras.Model(ins, keras.layers.Dense(2)(pooled))
+    variables = layer.trainable_weights
+    before = [v.numpy().copy() for v in variables]
+    labels = tf.constant([0, 1] * (inputs[keys[0]].shape[0] // 2))
+    with tf.GradientTape() as tape:
+        logits = model(inputs, training=True)
+        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(
+            labels, logits, from_logits=True))
+    grads = tape.gradient(loss, [v.value for v in variables])
+    keras.optimizers.SGD(0.5).apply_gradients(
+        [(g, v) for g, v in zip(grads, variables) if g is not None])
+    return moved_report([v.value for v in variables], grads, before)
+
+
+def main():
+    with open(sys.argv[1], encoding="utf-8") as f:
+        cases = json.load(f)
+    result = {}
+    for case in cases:
+        expected = np.load(case["expected"])
+        inputs = {k: tf.constant(expected[k]) for k in
+                  ("input_word_ids", "input_mask", "input_type_ids")}
+        obj = tf.saved_model.load(case["encoder"])
+        out = obj(inputs, training=False)
+        entry = {"max_diff": float(np.max(np.abs(
+            out["sequence_output"].numpy() - expected["sequence_output"])))}
+        if case.get("preprocess"):
+            pre = tf.saved_model.load(case["preprocess"])
+            packed = pre(tf.constant(["a short sentence.", "another one here"]))
+            entry["preprocess_shape"] = list(packed["input_word_ids"].shape)
+            entry["preprocess_family"] = pre.tfnlp_family.numpy().decode()
+        entry["tf_keras"] = tf_keras_step(case, inputs)
+        entry["keras3"] = keras3_step(case, inputs)
+        result[case["family"]] = entry
+    print("RESULT " + json.dumps(result))
+
+
+main()
