@@ -217,8 +217,7 @@ class Glove(Objective):
             within = batch % per_epoch
             positions = tf.range(within * batch_size,
                                  tf.minimum((within + 1) * batch_size, entries))
-            seeds = tf.stack([tf.constant(int(seed), tf.int64), epoch,
-                              tf.constant(7, tf.int64)])
+            seeds = tf.stack([tf.constant(int(seed), tf.int64), epoch])
             index = tf.random.experimental.index_shuffle(
                 tf.cast(positions, tf.int64), seeds, tf.constant(entries - 1, tf.int64))
             return {"rows": tf.gather(rows_t, index), "cols": tf.gather(cols_t, index),
