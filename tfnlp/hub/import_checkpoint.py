@@ -26,12 +26,11 @@ import sys
 from tfnlp.errors import TfnlpError
 
 
-def _converters():
-    """`(family, converter)` of every loadable family with an HF converter,
-    and `{name: error}` of the families that failed to load."""
+def _converters(broken):
+    """Yields `(family, converter)` for every loadable family with an HF
+    converter, in name order; records in `broken` the ones that fail to load."""
     from tfnlp.models.registry import family_names, get_family
 
-    found, broken = [], {}
     for name in family_names():
         try:
             family = get_family(name)
@@ -40,8 +39,13 @@ def _converters():
             broken[name] = f"{type(error).__name__}: {error}"
             continue
         if converter is not None:
-            found.append((family, converter))
-    return found, broken
+            yield family, converter
+
+
+def _matches(converter, model_type, architectures):
+    if model_type is not None:
+        return model_type in converter.model_types
+    return bool(set(architectures) & set(getattr(converter, "architectures", ())))
 
 
 def find_converter(folder):
@@ -71,14 +75,12 @@ def find_converter(folder):
 
     model_type = model_type_of(folder)
     architectures = architectures_of(folder)
-    found, broken = _converters()
-    for family, converter in found:
-        if model_type is not None and model_type in converter.model_types:
+    broken, supported = {}, set()
+    for family, converter in _converters(broken):
+        if _matches(converter, model_type, architectures):
             return family, converter
-        if model_type is None and set(architectures) & set(
-                getattr(converter, "architectures", ())):
-            return family, converter
-    supported = sorted({t for _, c in found for t in c.model_types})
+        supported.update(converter.model_types)
+    supported = sorted(supported)
     what = (f"model_type {model_type!r}" if model_type is not None
             else f"a config.json without model_type (architectures {architectures})")
     message = (f"{folder}: {what} is not supported; import_checkpoint reads "
