@@ -90,9 +90,18 @@ class ElectraFamily(WordPieceFamily):
         return ElectraBackbone.from_config(config)
 
     def build_pretrainer(self, backbone, objective, config, tokenizer, options=None):
-        """An `ElectraPretrainer`; `options` may set `PRETRAINER_OPTIONS`."""
+        """An `ElectraPretrainer`; `options` may set `PRETRAINER_OPTIONS`.
+
+        Objective `"mlm"` (not a pretraining choice: what an imported HF
+        generator, `ElectraForMaskedLM`, is saved with) gives a
+        `BertPretrainer` without NSP.
+        """
         from tfnlp.models.electra.pretrainer import ElectraPretrainer
 
+        if objective == "mlm":
+            from tfnlp.models.bert.pretrainer import BertPretrainer
+
+            return BertPretrainer(backbone, use_nsp=False)
         if objective not in self.objectives:
             raise TfnlpError(f"electra cannot pretrain with objective {objective!r}; "
                              f"choose one of {', '.join(self.objectives)}")
