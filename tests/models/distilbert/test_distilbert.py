@@ -8,8 +8,6 @@ import numpy as np
 import pytest
 
 from tfnlp.errors import TfnlpError
-from tfnlp.models.bert.backbone import BertEncoder
-from tfnlp.models.bert.pretrainer import BertPretrainer
 from tfnlp.models.distilbert import distiller
 from tfnlp.models.distilbert.backbone import DistilBertBackbone
 from tfnlp.models.model_dir import load_model_dir, save_model_dir
@@ -30,17 +28,6 @@ def tokenizer(vocab_file):
 @pytest.fixture(scope="module")
 def dataset(corpus, tokenizer):
     return get_objective("distill").build_dataset(corpus, tokenizer, OPTIONS, "train", 1)
-
-
-@pytest.fixture(scope="module")
-def teacher_dir(tokenizer, tmp_path_factory):
-    """A 4-layer BERT teacher with an MLM head, saved as a tfnlp model dir."""
-    keras.utils.set_random_seed(3)
-    encoder = BertEncoder(vocabulary_size=tokenizer.vocab_size, num_layers=4, num_heads=2,
-                          hidden_dim=32, dropout=0.0)
-    pretrainer = BertPretrainer(encoder, use_nsp=False)
-    return save_model_dir(str(tmp_path_factory.mktemp("teacher") / "keras"), "bert",
-                          encoder, tokenizer, pretrainer=pretrainer, objective="mlm")
 
 
 @pytest.fixture(scope="module")
