@@ -35,13 +35,17 @@ def _find_spec(name, spec_text):
     locations with `PathFinder` does not.
     """
     parts = name.split(".")
-    spec = importlib.util.find_spec(parts[0])
-    for depth in range(1, len(parts)):
-        if spec is None or not spec.submodule_search_locations:
-            spec = None
-            break
-        spec = importlib.machinery.PathFinder.find_spec(
-            ".".join(parts[:depth + 1]), list(spec.submodule_search_locations))
+    try:
+        spec = importlib.util.find_spec(parts[0])
+        for depth in range(1, len(parts)):
+            if spec is None or not spec.submodule_search_locations:
+                spec = None
+                break
+            spec = importlib.machinery.PathFinder.find_spec(
+                ".".join(parts[:depth + 1]), list(spec.submodule_search_locations))
+    except (ImportError, ValueError) as error:  # e.g. a loaded module without __spec__
+        raise TfnlpError(f"{spec_text}: cannot locate the package {name!r} "
+                         f"({error})") from None
     if spec is None:
         raise TfnlpError(
             f"{spec_text}: the Python package {name!r} is not installed; "

@@ -122,7 +122,7 @@ def import_checkpoint(from_hf, output, with_heads=False, seq_length=128):
     >>> sorted(paths)                                                    # doctest: +SKIP
     ['encoder', 'keras', 'preprocess']
     """
-    from tfnlp.hf.folder import resolve_hf_folder
+    from tfnlp.hf.folder import PYPI_SCHEME, resolve_hf_folder
     from tfnlp.hub.export import check_export_settings, export_modules
     from tfnlp.models.model_dir import save_model_dir
 
@@ -130,7 +130,7 @@ def import_checkpoint(from_hf, output, with_heads=False, seq_length=128):
     folder = resolve_hf_folder(from_hf)
     family, converter = find_converter(folder)
     check_export_settings(family, None, None, seq_length)
-    spec = from_hf if str(from_hf).startswith("pypi:") else folder
+    spec = from_hf if str(from_hf).startswith(PYPI_SCHEME) else folder
     converted = converter.load(spec, with_heads=with_heads)
     pretrainer = converted.pretrainer
     objective = converter.objective_of(pretrainer) if pretrainer is not None else None

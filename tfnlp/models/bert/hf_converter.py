@@ -24,7 +24,7 @@ import os
 
 from tfnlp.errors import TfnlpError
 from tfnlp.hf.casing import read_do_lower_case
-from tfnlp.hf.folder import CONFIG_FILE, read_config, resolve_hf_folder
+from tfnlp.hf.folder import CONFIG_FILE, PYPI_SCHEME, read_config, resolve_hf_folder
 from tfnlp.hf.weights import (
     MODEL_PREFIXES,
     assign_weights,
@@ -370,7 +370,7 @@ class BertConverter:
         encoder = BertEncoder(**kwargs, name="bert_encoder")
         load_encoder_weights(encoder, encoder_tensors, allow_missing_pooler)
         pretrainer = self._pretrainer(encoder, heads) if with_heads else None
-        source = spec if spec.startswith("pypi:") else folder
+        source = spec if spec.startswith(PYPI_SCHEME) else folder
         return ConvertedModel("bert", encoder, tokenizer, pretrainer, source)
 
     @staticmethod
