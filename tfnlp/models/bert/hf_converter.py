@@ -22,6 +22,8 @@ Example:
 
 import os
 
+import numpy as np
+
 from tfnlp.errors import TfnlpError
 from tfnlp.hf.casing import read_do_lower_case
 from tfnlp.hf.folder import CONFIG_FILE, PYPI_SCHEME, read_config, resolve_hf_folder
@@ -252,7 +254,7 @@ def _check_tied(heads, key, reference, consumed, message):
     value = heads.get(key)
     if value is None:
         return
-    if value.shape != reference.shape or not (abs(value - reference) <= 1e-6).all():
+    if value.shape != reference.shape or not np.allclose(value, reference):
         raise TfnlpError(message)
     consumed.add(key)
 
