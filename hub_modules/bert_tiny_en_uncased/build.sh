@@ -41,5 +41,5 @@ tfnlp export \
   --model_dir="$OUT/$(cfg outputs.model_dir)" \
   --output="$OUT/modules" \
   "${MLM_FLAG[@]}"
-cp "$(python -c 'import os, tfnlp.data as d; print(os.path.join(os.path.dirname(d.__file__), "WORDNET_LICENSE"))')" "$OUT/modules/"
+cp "$(python -c 'import os, tfnlp.data as d; print(os.path.join(os.path.dirname(d.__file__), "WORDNET_LICENSE"))')" "$OUT/"
 echo "built $OUT/modules/encoder $OUT/modules/preprocess"

@@ -21,10 +21,10 @@ import os
 import tensorflow as tf
 
 from tfnlp.errors import TfnlpError
-from tfnlp.io import atomic_write_dir, is_saved_model_dir
+from tfnlp.io import atomic_write_dir, check_output_dir, is_saved_model_dir
 
 
-def _is_export_dir(path):
+def is_export_dir(path):
     """An earlier export: every entry a SavedModel or a tfnlp model dir."""
     from tfnlp.models.model_dir import is_model_dir
 
@@ -34,13 +34,21 @@ def _is_export_dir(path):
         for e in entries)
 
 
-def check_export_settings(family, backbone, heads, seq_length):
+def check_export_settings(family, backbone, heads, seq_length, output=None):
     """Checks everything an export needs before the first byte is written.
+
+    Args:
+        family, backbone, heads, seq_length: as for `export_modules`.
+        output: the export folder, checked when given (an earlier export,
+            empty or new).
 
     Raises:
         TfnlpError: a bad `seq_length`, a head the interface does not
-            declare, or a module with no builder.
+            declare, a module with no builder, or an `output` that holds
+            something other than an earlier export.
     """
+    if output is not None:
+        check_output_dir(output, allowed=is_export_dir, what="an earlier tfnlp export")
     if isinstance(seq_length, bool) or not isinstance(seq_length, int) or seq_length < 3:
         raise TfnlpError(f"seq_length must be an integer >= 3, got {seq_length!r}")
     limit = getattr(backbone, "max_sequence_length", None)
@@ -110,7 +118,7 @@ def export_modules(family, backbone, tokenizer, output, heads=None, seq_length=1
         TfnlpError: bad settings (before anything is written), or an
             `output` that holds something other than an earlier export.
     """
-    check_export_settings(family, backbone, heads, seq_length)
+    check_export_settings(family, backbone, heads, seq_length, output)
     modules = build_modules(family, backbone, tokenizer, heads, seq_length)
 
     def write(tmp):
@@ -119,7 +127,7 @@ def export_modules(family, backbone, tokenizer, output, heads=None, seq_length=1
         for name, writer in (extra_writers or {}).items():
             writer(os.path.join(tmp, name))
 
-    output = atomic_write_dir(output, write, allowed=_is_export_dir,
+    output = atomic_write_dir(output, write, allowed=is_export_dir,
                               what="an earlier tfnlp export")
     names = list(modules) + list(extra_writers or {})
     return {name: os.path.join(output, name) for name in names}
