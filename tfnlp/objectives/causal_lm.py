@@ -6,11 +6,12 @@ the tokenizer's end-of-text token, and concatenated into one stream, which
 is cut into full `seq_length` blocks: block `i` reads tokens
 `[i*L, (i+1)*L)` and predicts `[i*L+1, (i+1)*L+1)`, so every transition is
 trained once per epoch and no position is padding. The last documents are
-held out (`split_heldout`). Training blocks are shuffled with the run's
-seed (the same order in every run), repeated and batched: batch `k`
-depends only on (seed, k), so a resumed run that skips `k` batches
-continues exactly. The held-out split keeps its last, partial block
-(padded, weight 0) so that all of its text is scored.
+held out (`split_heldout`). Each epoch visits the training blocks in a
+stateless permutation seeded by (seed, epoch), and batches run across
+epochs: batch `k` depends only on (seed, k), never on the global TF seed,
+so a resumed run that skips `k` batches continues exactly. The held-out
+split keeps its last, partial block (padded, weight 0) so that all of its
+text is scored, and pads its last batch with weight-0 rows.
 
 Evaluation: held-out loss (mean next-token negative log-likelihood over the
 real targets), perplexity and accuracy, beside the perplexity of a unigram
@@ -152,11 +153,25 @@ class CausalLM(Objective):
         features = {"token_ids": inputs, "segment_ids": np.zeros_like(inputs),
                     "padding_mask": (weights > 0).astype(np.int32), "labels": labels,
                     "label_weights": weights, "unigram_log_prob": unigram[labels]}
-        ds = tf.data.Dataset.from_tensor_slices(features)
-        if split == "train":
-            ds = ds.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True).repeat()
-            return ds.batch(batch_size, drop_remainder=True)
-        return ds.batch(batch_size)
+        if split == "heldout":
+            # Whole batches (extra rows weigh 0): one shape, one trace.
+            extra = -len(inputs) % batch_size
+            features = {k: np.concatenate([v, np.zeros((extra,) + v.shape[1:], v.dtype)])
+                        for k, v in features.items()}
+            return tf.data.Dataset.from_tensor_slices(features).batch(batch_size)
+        # Epoch e visits the blocks in a stateless permutation seeded by
+        # (seed, e): the same order in every run, whatever the global seed.
+        tensors = {k: tf.constant(v) for k, v in features.items()}
+        n = len(inputs)
+
+        def epoch(e):
+            order = tf.random.experimental.stateless_shuffle(
+                tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), e]))
+            return tf.data.Dataset.from_tensor_slices(order)
+
+        ds = tf.data.Dataset.range(2 ** 62).flat_map(epoch)
+        ds = ds.batch(batch_size, drop_remainder=True)
+        return ds.map(lambda index: {k: tf.gather(t, index) for k, t in tensors.items()})
 
     def split_features(self, features):
         x = {k: features[k] for k in ("token_ids", "segment_ids", "padding_mask")}
@@ -181,22 +196,15 @@ class CausalLM(Objective):
             `unigram_baseline_loss`, `unigram_baseline_perplexity`,
             `heldout_tokens`.
         """
-        from keras import ops
-
+        if getattr(self, "_sums_model", None) is not model:
+            self._sums_model, self._sums = model, _batch_sums(model)
+        sums = self._sums
         nll = unigram = correct = count = 0.0
         for batch in heldout:
             x, labels, weights = self.split_features(batch)
-            logits = ops.cast(model(x, training=False), "float32")
-            log_probs = ops.log_softmax(logits, axis=-1)
-            labels = ops.convert_to_tensor(labels)
-            picked = ops.take_along_axis(log_probs, ops.expand_dims(labels, -1), axis=-1)[..., 0]
-            weights = ops.convert_to_tensor(weights)
-            nll -= float(ops.sum(picked * weights))
-            hits = ops.cast(ops.equal(ops.cast(ops.argmax(logits, axis=-1), "int32"),
-                                      ops.cast(labels, "int32")), "float32")
-            correct += float(ops.sum(hits * weights))
-            unigram -= float(ops.sum(ops.convert_to_tensor(batch["unigram_log_prob"]) * weights))
-            count += float(ops.sum(weights))
+            values = [float(v) for v in sums(x, labels, weights, batch["unigram_log_prob"])]
+            nll, correct, unigram, count = (a + b for a, b in
+                                            zip((nll, correct, unigram, count), values))
         if not count:
             raise TfnlpError("the held-out set has no tokens to score")
         loss, base = nll / count, unigram / count
@@ -204,6 +212,29 @@ class CausalLM(Objective):
                 "heldout_lm_accuracy": correct / count, "unigram_baseline_loss": base,
                 "unigram_baseline_perplexity": math.exp(min(base, 700.0)),
                 "heldout_tokens": int(count)}
+
+
+def _batch_sums(model):
+    """A (compiled) function: batch -> sums of NLL, hits, unigram NLL, weights."""
+    import keras
+    from keras import ops
+
+    def sums(x, labels, weights, unigram_log_prob):
+        logits = ops.cast(model(x, training=False), "float32")
+        log_probs = ops.log_softmax(logits, axis=-1)
+        labels = ops.cast(labels, "int32")
+        picked = ops.take_along_axis(log_probs, ops.expand_dims(labels, -1), axis=-1)[..., 0]
+        weights = ops.cast(weights, "float32")
+        hits = ops.cast(ops.equal(ops.cast(ops.argmax(logits, axis=-1), "int32"), labels),
+                        "float32")
+        return (-ops.sum(picked * weights), ops.sum(hits * weights),
+                -ops.sum(ops.cast(unigram_log_prob, "float32") * weights), ops.sum(weights))
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(sums, reduce_retracing=True)
+    return sums
 
 
 OBJECTIVE = CausalLM()

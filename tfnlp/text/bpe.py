@@ -190,6 +190,7 @@ def read_bpe_assets(vocab_path, merges_path):
     return vocab, merges
 
 
+@tf.autograph.experimental.do_not_convert
 def pretokenize(strings, special_tokens=(END_OF_TEXT,)):
     """Splits strings into GPT-2 pre-tokens, in-graph.
 
@@ -245,7 +246,7 @@ def pretokenize(strings, special_tokens=(END_OF_TEXT,)):
     segments_per_piece = tf.math.unsorted_segment_sum(
         tf.ones_like(segment_piece), segment_piece, tf.shape(flat, out_type=tf.int64)[0])
     tokens = tf_text.regex_split(segments, _PRETOKEN, _PRETOKEN)
-    tokens = tf.RaggedTensor.from_row_lengths(tokens, segments_per_piece).merge_dims(1, 2)
+    tokens = tf.RaggedTensor.from_row_lengths(tokens, segments_per_piece, validate=False).merge_dims(1, 2)
     if special:
         # Special pieces stay whole: row `n` of the table is the piece itself.
         n = tf.shape(flat, out_type=tf.int64)[0]
@@ -301,6 +302,7 @@ class BytePairTokenizer(Tokenizer):
         self.vocabulary = dict(vocab)
         self.merges = list(merge_list)
         self._eos_id = vocab[END_OF_TEXT]
+        self._tokenize_fn = None
         tokens = sorted(vocab, key=vocab.get)
         self._token_to_id = _table(tokens, list(range(len(tokens))), -1, tf.string, tf.int32)
         self._id_to_token = _table(list(range(len(tokens))), tokens, "", tf.int32, tf.string)
@@ -346,10 +348,22 @@ class BytePairTokenizer(Tokenizer):
         return dict(self._paths)
 
     def tokenize(self, strings):
-        """string `[batch]` (or scalar) -> int32 ragged `[batch, (ids)]`."""
+        """string `[batch]` (or scalar) -> int32 ragged `[batch, (ids)]`.
+
+        The graph is traced once per tokenizer (building it takes seconds);
+        eager calls, `tf.data` maps and outer `tf.function`s all call it.
+        """
         strings = tf.convert_to_tensor(strings, tf.string)
         if strings.shape.rank == 0:
             strings = tf.reshape(strings, [1])
+        if self._tokenize_fn is None:
+            self._tokenize_fn = tf.function(
+                self._tokenize, input_signature=[tf.TensorSpec([None], tf.string)],
+                autograph=False)
+        return self._tokenize_fn(strings)
+
+    @tf.autograph.experimental.do_not_convert
+    def _tokenize(self, strings):
         pre = pretokenize(strings)
         words = pre.flat_values
         is_special = tf.equal(words, END_OF_TEXT)
@@ -364,6 +378,7 @@ class BytePairTokenizer(Tokenizer):
         ids = tf.gather(table, full_index)
         return pre.with_flat_values(ids).merge_dims(1, 2)
 
+    @tf.autograph.experimental.do_not_convert
     def bpe(self, words):
         """Applies the merges to distinct pre-tokens, in-graph.
 
@@ -377,13 +392,14 @@ class BytePairTokenizer(Tokenizer):
         symbols = chars.with_flat_values(self._byte_to_symbol.lookup(chars.flat_values))
         values, splits = self._merge_loop(symbols.flat_values, symbols.row_splits)
         ids = self._token_to_id.lookup(values)
-        return tf.RaggedTensor.from_row_splits(ids, splits)
+        return tf.RaggedTensor.from_row_splits(ids, splits, validate=False)
 
+    @tf.autograph.experimental.do_not_convert
     def _merge_loop(self, values, splits):
         rank_table = self._merge_rank
 
         def step(values, splits, _):
-            words = tf.RaggedTensor.from_row_splits(values, splits)
+            words = tf.RaggedTensor.from_row_splits(values, splits, validate=False)
             pairs = tf.strings.join([words[:, :-1], words[:, 1:]], separator=" ")
             ranks = pairs.with_flat_values(rank_table.lookup(pairs.flat_values))
             dense = tf.pad(ranks.to_tensor(default_value=_BIG_RANK), [[0, 0], [0, 1]],
@@ -407,6 +423,7 @@ class BytePairTokenizer(Tokenizer):
                               tf.TensorShape([])])
         return values, splits
 
+    @tf.autograph.experimental.do_not_convert
     def detokenize(self, token_ids):
         """int ids `[batch, (ids)]` (ragged, dense or lists) -> string `[batch]`.
 
@@ -424,6 +441,7 @@ class BytePairTokenizer(Tokenizer):
             symbols.with_flat_values(self._symbol_to_byte.lookup(symbols.flat_values)),
             axis=-1)
 
+    @tf.autograph.experimental.do_not_convert
     def pack(self, segments, seq_length=None):
         """1-2 ragged id segments -> `token_ids`, `segment_ids`, `padding_mask`.
 
