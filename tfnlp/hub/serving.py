@@ -7,7 +7,9 @@ The SavedModel has two signatures:
   ops (a server must link tensorflow_text's kernels).
 - `serve_ids`: int32 `[batch, seq]` `input_word_ids`, `input_mask`,
   `input_type_ids` -> the head's outputs. Its graph holds only core TF ops,
-  `signature_op_types` and `non_core_op_types` check that.
+  `signature_op_types` and `non_core_op_types` check that. An encoder that
+  reads other inputs (ELMo's `char_ids`) gets `serve_features` instead:
+  its Keras-named inputs (`keras_input_specs`) -> the head's outputs.
 
 A loader imports the whole graph, every signature's functions included, so
 the two-signature SavedModel still needs tf-text ops to *load* (measured:
@@ -46,6 +48,26 @@ from tfnlp.io import atomic_write_dir, check_output_dir
 from tfnlp.text.tokenizer import Tokenizer
 
 SERVE_IDS = "serve_ids"
+SERVE_FEATURES = "serve_features"
+TOKEN_INPUTS = ("token_ids", "segment_ids", "padding_mask")
+
+
+def keras_input_specs(model):
+    """The Keras-named inputs a backbone (or task model) takes.
+
+    Args:
+        model: a functional Keras model with dict inputs, or anything else
+            (e.g. a hub layer: the three token inputs).
+
+    Returns:
+        dict name -> `(shape without batch, dtype)`: `{"token_ids":
+        ((None,), "int32"), ...}`, or ELMo's `{"char_ids": ((None, 50),
+        "int32"), "padding_mask": ((None,), "int32")}`.
+    """
+    structure = getattr(model, "input", None) if hasattr(model, "inputs") else None
+    if isinstance(structure, dict):
+        return {k: (tuple(v.shape[1:]), str(v.dtype)) for k, v in structure.items()}
+    return {k: ((None,), "int32") for k in TOKEN_INPUTS}
 
 
 def _as_output_dict(result):
@@ -79,22 +101,31 @@ def build_serving_module(tokenizer, encoder, head, seq_length=None, text_pairs=F
     if hasattr(encoder, "check_sequence_length"):
         encoder.check_sequence_length(seq_length)
 
-    def predict(hub_inputs):
-        features = encoder(to_keras_inputs(hub_inputs), training=False)
-        return _as_output_dict(head(features, training=False))
+    specs = keras_input_specs(encoder)
+    names = list(specs)
+
+    def predict(features):
+        return _as_output_dict(head(encoder(features, training=False), training=False))
 
     def predict_text(texts):
         packed = tokenizer.pack([tokenizer.tokenize(t) for t in texts], seq_length)
-        return predict({"input_word_ids": packed["token_ids"],
-                        "input_mask": packed["padding_mask"],
-                        "input_type_ids": packed["segment_ids"]})
+        return predict({k: packed[k] for k in names})
 
-    spec = encoder_input_spec()
+    if set(names) == set(TOKEN_INPUTS):
+        spec = encoder_input_spec()
 
-    @tf.function(input_signature=[spec[name] for name in HUB_INPUT_NAMES])
-    def serve_ids(input_word_ids, input_mask, input_type_ids):
-        return predict({"input_word_ids": input_word_ids, "input_mask": input_mask,
-                        "input_type_ids": input_type_ids})
+        @tf.function(input_signature=[spec[name] for name in HUB_INPUT_NAMES])
+        def serve_ids(input_word_ids, input_mask, input_type_ids):
+            return predict(to_keras_inputs({"input_word_ids": input_word_ids,
+                                            "input_mask": input_mask,
+                                            "input_type_ids": input_type_ids}))
+        ids_name = SERVE_IDS
+    else:
+        @tf.function(input_signature=[tf.TensorSpec((None,) + specs[k][0], specs[k][1], name=k)
+                                      for k in names])
+        def serve_ids(*features):
+            return predict(dict(zip(names, features)))
+        ids_name = SERVE_FEATURES
 
     text_spec = tf.TensorSpec([None], tf.string, name="text")
     if text_pairs:
@@ -109,7 +140,7 @@ def build_serving_module(tokenizer, encoder, head, seq_length=None, text_pairs=F
 
     # Trace first: a head that is not built yet creates its variables here.
     signatures = {"serving_default": serve_text.get_concrete_function(),
-                  SERVE_IDS: serve_ids.get_concrete_function()}
+                  ids_name: serve_ids.get_concrete_function()}
     module = tf.train.Checkpoint()
     variables = tf_variables(v for obj in (encoder, head) for v in obj.variables)
     module.variables = variables
@@ -154,8 +185,8 @@ def export_serving_model(tokenizer, encoder, head, output_dir, seq_length=None,
             tokenizer's).
         text_pairs: if True `serving_default` takes `text` and `text_b`.
         ids_only_dir: optional second target: a SavedModel with only the
-            ids signature, loadable without tensorflow_text (stock TF
-            Serving).
+            ids (or features) signature, loadable without tensorflow_text
+            (stock TF Serving).
 
     Returns:
         The absolute path of the SavedModel (of `output_dir`).
@@ -175,10 +206,10 @@ def export_serving_model(tokenizer, encoder, head, output_dir, seq_length=None,
         ids_module = tf.train.Checkpoint()
         ids_module.variables = module.variables
         ids_module.serve_ids = module.serve_ids
-        ids_fn = signatures[SERVE_IDS]
+        name = SERVE_IDS if SERVE_IDS in signatures else SERVE_FEATURES
+        ids_fn = signatures[name]
         atomic_write_dir(ids_only_dir, lambda tmp: tf.saved_model.save(
-            ids_module, tmp,
-            signatures={"serving_default": ids_fn, SERVE_IDS: ids_fn}))
+            ids_module, tmp, signatures={"serving_default": ids_fn, name: ids_fn}))
     return path
 
 

@@ -16,7 +16,7 @@ from tfnlp.errors import TfnlpError
 from tfnlp.io import read_jsonl
 from tfnlp.tasks.classification_data import read_classification_jsonl
 from tfnlp.tasks.classification_metrics import accuracy, macro_f1
-from tfnlp.tasks.task_split import INPUT_NAMES, TaskSplit
+from tfnlp.tasks.task_split import TaskSplit
 
 BATCH = 512
 
@@ -60,19 +60,20 @@ class ClassificationTask:
             texts_b: list of str or None.
 
         Returns:
-            dict of int32 arrays `[N, seq_length]`.
+            dict of int32 arrays `[N, seq_length, ...]`: every key the
+            tokenizer packs.
         """
         import tensorflow as tf
 
-        parts = {k: [] for k in INPUT_NAMES}
+        parts = {}
         for start in range(0, len(texts), BATCH):
             segments = [self.tokenizer.tokenize(tf.constant(texts[start:start + BATCH]))]
             if texts_b is not None:
                 segments.append(self.tokenizer.tokenize(
                     tf.constant(texts_b[start:start + BATCH])))
             packed = self.tokenizer.pack(segments, self.seq_length)
-            for k in INPUT_NAMES:
-                parts[k].append(packed[k].numpy())
+            for k, v in packed.items():
+                parts.setdefault(k, []).append(np.asarray(v))
         return {k: np.concatenate(v).astype(np.int32) for k, v in parts.items()}
 
     def _split(self, data):

@@ -29,10 +29,12 @@ import dataclasses
 import os
 
 from tfnlp.errors import TfnlpError
+from tfnlp.hub.serving import keras_input_specs as input_specs
 from tfnlp.io import is_saved_model_dir
 
 DEFAULT_HUB_FAMILY = "bert"  # modules without `tfnlp_family` (Google's BERT modules)
 ASSET_ATTRIBUTES = ("vocab_file", "sp_model_file")
+TOKEN_INPUTS = ("token_ids", "segment_ids", "padding_mask")
 
 
 @dataclasses.dataclass
@@ -45,8 +47,10 @@ class EncoderSource:
         family: the `tfnlp.models.family.Family`.
         tokenizer: the family `Tokenizer` (tokenize, pack, special tokens).
         max_sequence_length: int, longest packed input, or None (no limit).
-        num_layers: int, encoder blocks (length of `encoder_outputs`).
+        num_layers: int, encoder blocks.
         hidden_dim: int.
+        input_specs: dict input name -> `(shape, dtype)` (see `input_specs`):
+            the keys of `tokenizer.pack`'s output the encoder reads.
         backbone: the loaded backbone (native) or module object (hub); the
             first `build_encoder` call hands it out, so weights are not read
             twice.
@@ -60,6 +64,14 @@ class EncoderSource:
     num_layers: int
     hidden_dim: int
     backbone: object = dataclasses.field(default=None, repr=False, compare=False)
+    input_specs: dict = dataclasses.field(
+        default_factory=lambda: {k: ((None,), "int32") for k in TOKEN_INPUTS})
+
+    @property
+    def token_inputs(self):
+        """True if the encoder reads token ids (`token_ids`, `segment_ids`,
+        `padding_mask`), as the word-aligned tasks (NER, SQuAD) need."""
+        return set(self.input_specs) == set(TOKEN_INPUTS)
 
     @property
     def pooling(self):
@@ -146,7 +158,7 @@ def call_encoder(encoder, inputs, training=None):
             "input_type_ids": inputs["segment_ids"],
         }, training=training)
     else:
-        outputs = encoder(inputs, training=training)
+        outputs = encoder({k: inputs[k] for k in input_specs(encoder)}, training=training)
     return {k: outputs[k] for k in ("sequence_output", "pooled_output", "encoder_outputs")}
 
 
@@ -160,7 +172,7 @@ def _native_source(path):
         kind="native", path=path, family=loaded.family, tokenizer=loaded.tokenizer,
         max_sequence_length=int(limit) if limit else None,
         num_layers=int(backbone.num_layers), hidden_dim=int(backbone.hidden_dim),
-        backbone=backbone)
+        backbone=backbone, input_specs=input_specs(backbone))
 
 
 def _module_string(obj, name):

@@ -10,8 +10,10 @@ Two modes:
   weighted sum of all its layers (`encoder_outputs`) and a small task
   network (`"bilstm"` or `"dense"`) sits between the mix and the head.
 
-Every model takes the encoder's Keras-named inputs (`token_ids`,
-`segment_ids`, `padding_mask`, int32 `[batch, seq]`) and returns a dict:
+Every model takes the encoder's Keras-named inputs (the keys of the
+family tokenizer's `pack` that the backbone reads: `token_ids`,
+`segment_ids`, `padding_mask`, int32 `[batch, seq]`; ELMo's `char_ids`
+`[batch, seq, chars]` and `padding_mask`) and returns a dict:
 `{"logits": [batch, classes]}` (classification), `{"logits": [batch, seq,
 tags]}` (NER) or `{"start_logits", "end_logits"}` `[batch, seq]` (SQuAD,
 padding masked).
@@ -30,13 +32,12 @@ from tfnlp.layers.classification_head import ClassificationHead
 from tfnlp.layers.scalar_mix import ScalarMix
 from tfnlp.layers.span_head import SpanHead
 from tfnlp.layers.token_classification_head import TokenClassificationHead
-from tfnlp.tasks.encoder_source import call_encoder
+from tfnlp.tasks.encoder_source import call_encoder, input_specs
 from tfnlp.tasks.pooling import SequencePooling, check_pooling
 
 TASKS = ("classification", "ner", "squad")
 MODES = ("finetune", "feature")
 TASK_NETWORKS = ("bilstm", "dense")
-INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
 
 
 def check_choice(name, value, choices):
@@ -142,14 +143,18 @@ def build_task_model(task, source, num_labels=None, mode="finetune", dropout=0.1
         for variable in encoder.weights:
             if "pooler" in variable.path:
                 variable.trainable = False
-    inputs = {k: keras.Input(shape=(None,), dtype="int32", name=k) for k in INPUT_NAMES}
+    specs = source.input_specs if source is not None else input_specs(encoder)
+    if "padding_mask" not in specs:
+        raise TfnlpError(f"the encoder takes {sorted(specs)}; task heads need its padding_mask")
+    inputs = {k: keras.Input(shape=shape, dtype=dtype, name=k)
+              for k, (shape, dtype) in specs.items()}
     encoded = call_encoder(encoder, inputs)
     mix = None
     if feature:
-        mix = ScalarMix(num_inputs=source.num_layers, name="scalar_mix")
+        mix = ScalarMix(num_inputs=len(encoded["encoder_outputs"]), name="scalar_mix")
         x = mix(list(encoded["encoder_outputs"]), padding_mask=inputs["padding_mask"])
-        width = units or (source.hidden_dim // 2 if task_network == "bilstm"
-                          else source.hidden_dim)
+        hidden = int(encoded["sequence_output"].shape[-1])
+        width = units or (hidden // 2 if task_network == "bilstm" else hidden)
         x = _feature_network(task, x, inputs["padding_mask"], task_network, width, dropout)
     elif task != "classification":
         x = encoded["sequence_output"]

@@ -271,7 +271,10 @@ def predict_outputs(model, split, batch_size):
     Returns:
         dict output name -> numpy array.
     """
-    return model.predict(split.dataset(batch_size, with_targets=False), verbose=0)
+    from tfnlp.tasks.encoder_source import input_specs
+
+    return model.predict(split.dataset(batch_size, with_targets=False,
+                                       names=list(input_specs(model))), verbose=0)
 
 
 def train_task_model(config, source, task, train, learning_rate, seq_length):
@@ -305,8 +308,11 @@ def train_task_model(config, source, task, train, learning_rate, seq_length):
          f"lr {learning_rate:g}, seq_length {seq_length}, encoder {source.kind} "
          f"{source.family.name} {source.num_layers}x{source.hidden_dim}, pooling "
          f"{model.pooling}")
+    from tfnlp.tasks.encoder_source import input_specs
+
     history = model.fit(
-        train.dataset(config.batch_size, shuffle=True, seed=config.seed),
+        train.dataset(config.batch_size, shuffle=True, seed=config.seed,
+                      names=list(input_specs(model))),
         epochs=config.epochs, verbose=0, shuffle=False,
         callbacks=list(setup.callbacks) + [_progress_callback(config, steps_per_epoch)])
     return model, history
@@ -383,6 +389,11 @@ def finetune(config):
     source = resolve_encoder(config.encoder)
     seq_length = config.seq_length or DEFAULT_SEQ_LENGTH[config.task]
     source.check_sequence_length(seq_length)
+    if config.task != "classification" and not source.token_inputs:
+        raise TfnlpError(
+            f"--task={config.task} aligns words with token pieces, but this "
+            f"{source.family.name} encoder reads {sorted(source.input_specs)}; use "
+            "--task=classification")
     learning_rate = config.learning_rate or default_learning_rate(config.mode, config.schedule)
     options = {}
     if config.task == "squad":

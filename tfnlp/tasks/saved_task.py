@@ -1,6 +1,7 @@
 """A finished `tfnlp finetune` output, loaded for `evaluate` and `predict`.
 
-Reads `OUT/task.json` and runs the `serve_ids` signature of `OUT/serving`
+Reads `OUT/task.json` and runs the `serve_ids` (or, for an encoder with
+other inputs, `serve_features`) signature of `OUT/serving`
 on features made with the saved tokenizer (`OUT/tokenizer/`, loaded by the
 recorded family) and settings, so scores and predictions come from exactly
 the exported model.
@@ -51,9 +52,13 @@ class SavedTask:
             self._serving = tf.saved_model.load(serving)
         except (OSError, ValueError) as e:
             raise TfnlpError(f"{serving}: cannot load the serving model ({e})") from e
-        if "serve_ids" not in self._serving.signatures:
+        signatures = self._serving.signatures
+        if "serve_ids" in signatures:
+            self._serve, self._features = signatures["serve_ids"], False
+        elif "serve_features" in signatures:
+            self._serve, self._features = signatures["serve_features"], True
+        else:
             raise TfnlpError(f"{serving}: no 'serve_ids' signature; re-run tfnlp finetune.")
-        self._serve_ids = self._serving.signatures["serve_ids"]
 
     def outputs(self, split):
         """Runs the serving model over a split's inputs in batches.
@@ -67,9 +72,13 @@ class SavedTask:
         import tensorflow as tf
 
         parts = {}
+        names = list(self._serve.structured_input_signature[1]) if self._features else None
         for start in range(0, split.size, BATCH):
             chunk = {k: tf.constant(v[start:start + BATCH]) for k, v in split.x.items()}
-            result = self._serve_ids(input_word_ids=chunk["token_ids"],
+            if self._features:
+                result = self._serve(**{k: chunk[k] for k in names})
+            else:
+                result = self._serve(input_word_ids=chunk["token_ids"],
                                      input_mask=chunk["padding_mask"],
                                      input_type_ids=chunk["segment_ids"])
             for k, v in result.items():

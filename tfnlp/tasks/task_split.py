@@ -17,8 +17,9 @@ class TaskSplit:
     """One data file turned into model features.
 
     Attributes:
-        x: dict of int32 numpy arrays `token_ids, segment_ids, padding_mask`
-            `[N, seq_length]`.
+        x: dict of int32 numpy arrays, the packed model inputs (`token_ids,
+            segment_ids, padding_mask` `[N, seq_length]`, plus any other key
+            the family tokenizer packs, e.g. ELMo's `char_ids`).
         y: dict output name -> int32 numpy targets, or None (no labels).
         sample_weight: dict output name -> float32 weights, or None.
         extra: whatever the task's scorer / decoder needs (examples,
@@ -35,7 +36,23 @@ class TaskSplit:
         """int: number of feature rows."""
         return len(self.x["token_ids"])
 
-    def dataset(self, batch_size, shuffle=False, seed=None, with_targets=True):
+    def inputs(self, names=None):
+        """`x` restricted to `names` (a model's input names; None: all).
+
+        Raises:
+            TfnlpError: an input the features lack.
+        """
+        if names is None:
+            return dict(self.x)
+        missing = sorted(set(names) - set(self.x))
+        if missing:
+            from tfnlp.errors import TfnlpError
+
+            raise TfnlpError(f"the model takes inputs {missing} that the task's "
+                             f"features lack (they have {sorted(self.x)})")
+        return {k: self.x[k] for k in names}
+
+    def dataset(self, batch_size, shuffle=False, seed=None, with_targets=True, names=None):
         """A batched `tf.data.Dataset` of `(x, y[, sample_weight])` or `x`.
 
         Args:
@@ -43,13 +60,14 @@ class TaskSplit:
             shuffle: bool, reshuffle each epoch.
             seed: int, shuffle seed.
             with_targets: include `y` (and weights) when present.
+            names: the model's input names (`x` is cut to them); None: all.
 
         Returns:
             `tf.data.Dataset`.
         """
         import tensorflow as tf
 
-        parts = [dict(self.x)]
+        parts = [self.inputs(names)]
         if with_targets and self.y is not None:
             parts.append(dict(self.y))
             if self.sample_weight is not None:

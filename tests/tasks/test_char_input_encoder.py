@@ -1,0 +1,52 @@
+"""An encoder that reads other inputs than token ids (ELMo: `char_ids` +
+`padding_mask`) fine-tunes for classification through the runner, exports
+a serving model (`serve_features`) and evaluates from it; word-aligned tasks
+refuse it with a clear message."""
+
+import os
+
+import pytest
+
+import finetune_helpers as H
+from tfnlp.errors import TfnlpError
+
+
+@pytest.fixture(scope="module")
+def elmo_dir(tmp_path_factory):
+    from tfnlp.models.model_dir import save_model_dir
+    from tfnlp.models.registry import get_family
+
+    family = get_family("elmo")
+    root = tmp_path_factory.mktemp("elmo")
+    corpus = root / "corpus.txt"
+    corpus.write_text("\n".join(H.all_texts()) + "\n", encoding="utf-8")
+    tokenizer = family.load_tokenizer(
+        family.learn_tokenizer(str(corpus), str(root / "tok"), 300), seq_length=32)
+    backbone = family.build_backbone(family.resolve_config(family.default_preset),
+                                     tokenizer.vocab_size)
+    return str(root), save_model_dir(str(root / "model"), "elmo", backbone, tokenizer)
+
+
+@pytest.mark.slow
+def test_elmo_classification_end_to_end(elmo_dir):
+    from tfnlp.tasks.encoder_source import resolve_encoder
+    from tfnlp.tasks.runner import FinetuneConfig, finetune
+    from tfnlp.tasks.saved_task import load_saved_task
+
+    root, model = elmo_dir
+    source = resolve_encoder(model)
+    assert "char_ids" in source.input_specs and not source.token_inputs
+    train, held = H.classification_split()
+    train = H.write_classification(os.path.join(root, "train.jsonl"), train)
+    held = H.write_classification(os.path.join(root, "eval.jsonl"), held)
+    out = os.path.join(root, "out")
+    result = finetune(FinetuneConfig(encoder=model, task="classification", train=train,
+                                     eval=held, output=out, epochs=4, batch_size=8,
+                                     seq_length=16, schedule="ulmfit", verbose=False))
+    saved = load_saved_task(out)
+    assert saved.evaluate(held)["accuracy"] == pytest.approx(result["accuracy"])
+    assert saved.predict_texts(["The dog sleeps."])[0]["label"] in ("animal", "food")
+    with pytest.raises(TfnlpError, match="aligns words with token pieces"):
+        finetune(FinetuneConfig(encoder=model, task="ner", output=os.path.join(root, "ner"),
+                                train=H.write_conll(os.path.join(root, "t.conll")),
+                                seq_length=16, verbose=False))
