@@ -51,6 +51,12 @@ def build_datasets(config, corpus, tokenizer):
     Returns:
         (train_dataset, heldout_dataset) of the objective's feature dicts.
     """
+    import tensorflow as tf
+
+    # tf.data's seeded ops (shuffle) derive their seeds from the global seed
+    # too: fix it, so the batch order depends on `config.seed` alone (not on
+    # what ran before in this process) and a resume in-process is exact.
+    tf.random.set_seed(config.seed)
     objective = config.objective_object()
     options = config.data_options()
     train = objective.build_dataset(corpus, tokenizer, options, "train", config.seed)
