@@ -54,3 +54,36 @@ def tokenizer(vocab_file):
     from tfnlp.models.elmo.tokenizer import ElmoTokenizer
 
     return ElmoTokenizer(vocab_file, seq_length=16)
+
+
+@pytest.fixture(scope="session")
+def data_options():
+    from tfnlp.objectives.base import DataOptions
+
+    return DataOptions(seq_length=16, batch_size=8, heldout_fraction=0.2)
+
+
+@pytest.fixture(scope="session")
+def trained(corpus_file, tokenizer, data_options):
+    """A tiny biLM trained for 40 steps, with held-out metrics before and after."""
+    import keras
+
+    from tfnlp.models.registry import get_family
+    from tfnlp.objectives import get_objective
+
+    keras.utils.set_random_seed(0)
+    family = get_family("elmo")
+    objective = get_objective("bilm")
+    config = family.resolve_config("elmo_tiny")
+    backbone = family.build_backbone(config)
+    pretrainer = family.build_pretrainer(backbone, "bilm", config, tokenizer, {})
+    pretrainer.compile_for_pretraining(keras.optimizers.Adam(3e-3))
+    train = objective.build_dataset(corpus_file, tokenizer, data_options, "train", seed=3)
+    heldout = objective.build_dataset(corpus_file, tokenizer, data_options, "heldout", seed=3)
+    before = objective.evaluate(pretrainer, heldout)
+    history = pretrainer.fit(train.map(objective.split_features), steps_per_epoch=20,
+                             epochs=2, verbose=0)
+    after = objective.evaluate(pretrainer, heldout)
+    return {"family": family, "objective": objective, "config": config,
+            "backbone": backbone, "pretrainer": pretrainer, "history": history.history,
+            "before": before, "after": after, "heldout": heldout}

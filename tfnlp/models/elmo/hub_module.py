@@ -183,14 +183,6 @@ def build_elmo_module(backbone, tokenizer, layer_norm=False):
     tokens_spec = {"tokens": tf.TensorSpec([None, None], tf.string, name="tokens"),
                    "sequence_len": tf.TensorSpec([None], tf.int32, name="sequence_len")}
 
-    @tf.function(input_signature=[strings_spec])
-    def default(strings):
-        return from_strings(strings, training=False)
-
-    @tf.function(input_signature=[tokens_spec["tokens"], tokens_spec["sequence_len"]])
-    def tokens(tokens, sequence_len):
-        return from_tokens(tokens, sequence_len, training=False)
-
     @tf.function
     def call(inputs, training=False):
         if isinstance(inputs, dict):
@@ -200,6 +192,16 @@ def build_elmo_module(backbone, tokenizer, layer_norm=False):
     for spec in (strings_spec, tokens_spec):
         for mode in (False, True):
             call.get_concrete_function(spec, training=mode)
+
+    # The signatures call the traced `__call__` (no second trace).
+    @tf.function(input_signature=[strings_spec])
+    def default(strings):
+        return call(strings, training=False)
+
+    @tf.function(input_signature=[tokens_spec["tokens"], tokens_spec["sequence_len"]])
+    def tokens(tokens, sequence_len):
+        return call({"tokens": tokens, "sequence_len": sequence_len}, training=False)
+
     module.__call__ = call
     module.default_signature = default
     module.tokens_signature = tokens

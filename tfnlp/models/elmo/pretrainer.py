@@ -160,6 +160,9 @@ class BiLMPretrainer(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.forward_loss_tracker = keras.metrics.Mean(name="forward_loss")
         self.backward_loss_tracker = keras.metrics.Mean(name="backward_loss")
+        # Every part is built (the backbone is functional), so weights load
+        # before a first call.
+        self.built = True
 
     def call(self, inputs, training=None):
         encoded = self.backbone({"char_ids": inputs["char_ids"],
@@ -197,9 +200,13 @@ class BiLMPretrainer(keras.Model):
     def compile_for_pretraining(self, optimizer, **compile_kwargs):
         """Compiles with the biLM loss (no Keras losses: `compute_loss` does it).
 
+        XLA is off unless asked for: it cannot compile the gradient of the
+        LSTM's loop over time.
+
         Args:
             optimizer: a Keras optimizer or its name.
             **compile_kwargs: more `compile` arguments (`jit_compile`, ...).
         """
         compile_kwargs.pop("loss", None)
+        compile_kwargs.setdefault("jit_compile", False)
         self.compile(optimizer=optimizer, **compile_kwargs)
