@@ -354,6 +354,7 @@ class SentencePieceTokenizer(Tokenizer):
         self._special = self._find_special_tokens(processor)
         # A tf.Module attribute: tracked, exported with SavedModels.
         self.sentencepiece = make_sentencepiece_op(self._model_bytes)
+        self._tokenize_graph = None
 
     def _find_special_tokens(self, processor):
         def own(piece_id):
@@ -420,13 +421,26 @@ class SentencePieceTokenizer(Tokenizer):
     def tokenize(self, strings):
         """Strings -> SentencePiece ids.
 
+        Eager calls run one traced graph, built once per tokenizer (a
+        fresh `tf.function` around this method, as `tf.data` pipelines and
+        `tokenize_documents` make, then reuses it instead of re-tracing).
+
         Args:
             strings: string tensor `[batch]` (a scalar or list works too).
 
         Returns:
             int32 `tf.RaggedTensor [batch, (pieces)]`.
         """
-        return self.sentencepiece.tokenize(self._strings(strings))
+        strings = self._strings(strings)
+        if self._tokenize_graph is None:
+            self._tokenize_graph = tf.function(
+                self._tokenize_strings, input_signature=[tf.TensorSpec([None], tf.string)],
+                autograph=False)
+        return self._tokenize_graph(strings)
+
+    def _tokenize_strings(self, strings):
+        """The tokenization of a `[batch]` string tensor (subclasses add rules)."""
+        return self.sentencepiece.tokenize(strings)
 
     def detokenize(self, token_ids):
         """Ids `[batch, (pieces)]` (ragged or dense) -> strings `[batch]`."""

@@ -10,17 +10,17 @@ NUMBER_LINES = [
 
 @pytest.fixture(scope="session")
 def xlnet_corpus(tmp_path_factory):
-    """~2,500 real English lines (WordNet noun glosses and examples), a few
+    """~1,500 real English lines (WordNet noun glosses and examples), a few
     number lists (so pieces like "▁1," are learnt) and accented text, as a
     BERT-format corpus (documents of 8 lines)."""
     from tfnlp.data import wordnet
 
     lines = []
     for i, synset in enumerate(wordnet.iter_synsets(pos_files=("noun",))):
-        if i % 30 == 0:
+        if i % 50 == 0:
             lines.append(synset["definition"])
             lines.extend(synset["examples"][:1])
-        if len(lines) >= 2500:
+        if len(lines) >= 1500:
             break
     lines[::50] = [NUMBER_LINES[k % 2] for k in range(len(lines[::50]))]
     lines[5::97] = ["Café déjà vu in Zürich, ``quoted'' text." for _ in lines[5::97]]

@@ -113,7 +113,8 @@ def learn_xlnet_sentencepiece(files, output_dir, vocab_size, lower_case=False,
         files: corpus path(s).
         output_dir: folder for `spiece.model`.
         vocab_size: number of pieces (a soft limit).
-        lower_case: lower-case the text (an uncased model).
+        lower_case: lower-case the text (an uncased model; its normalizer is
+            then `nmt_nfkc_cf`, which records it).
         max_lines: learn from at most this many non-blank lines.
         keep_accents: keep accents.
 
@@ -128,7 +129,7 @@ def learn_xlnet_sentencepiece(files, output_dir, vocab_size, lower_case=False,
     return learn_sentencepiece(files, output_dir, vocab_size, max_lines=max_lines,
                                control_symbols=CONTROL_SYMBOLS,
                                user_defined_symbols=USER_DEFINED_SYMBOLS,
-                               preprocess=prepare)
+                               lower_case=lower_case, preprocess=prepare)
 
 
 @keras.saving.register_keras_serializable(package="tfnlp")
@@ -201,16 +202,9 @@ class XLNetTokenizer(SentencePieceTokenizer):
                                remove_space=self.remove_space,
                                keep_accents=self.keep_accents)
 
-    def tokenize(self, strings):
-        """Strings -> ids with XLNet's rules (see the module docstring).
-
-        Args:
-            strings: string tensor `[batch]`.
-
-        Returns:
-            int32 `tf.RaggedTensor [batch, (pieces)]`.
-        """
-        ids = self.sentencepiece.tokenize(self.preprocess(self._strings(strings)))
+    def _tokenize_strings(self, strings):
+        """Strings `[batch]` -> ids with XLNet's rules (see the module docstring)."""
+        ids = self.sentencepiece.tokenize(self.preprocess(strings))
         return self._split_digit_comma(ids)
 
     def _split_digit_comma(self, ids):
