@@ -86,3 +86,20 @@ def test_presets_and_bad_configs():
         family.resolve_config("elmo_tiny", {"lstm_dim": 0})
     with pytest.raises(TfnlpError, match="(?i)unknown preset .elmo_huge"):
         family.resolve_config("elmo_huge")
+
+
+def test_feature_mix_trains_only_the_mix_and_checks_layers(backbone, tokenizer):
+    from tfnlp.models.elmo.features import ElmoFeatures
+
+    clone = ElmoBackbone.from_config(backbone.get_config())
+    features = ElmoFeatures(clone, layers=[0, 2])
+    packed = tokenizer(tf.constant(["The cat sat."]))
+    inputs = {"char_ids": packed["char_ids"], "padding_mask": packed["padding_mask"]}
+    out = keras.ops.convert_to_numpy(features(inputs))
+    enc = clone(inputs)["encoder_outputs"]
+    expected = 0.5 * (keras.ops.convert_to_numpy(enc[0]) + keras.ops.convert_to_numpy(enc[2]))
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+    assert sorted(v.path for v in features.trainable_weights) == [
+        "scalar_mix/gamma", "scalar_mix/scalar_weights"]
+    with pytest.raises(TfnlpError, match="cannot mix ELMo layers \\[0, 3\\]"):
+        ElmoFeatures(clone, layers=[0, 3])

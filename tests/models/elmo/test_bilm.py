@@ -15,13 +15,16 @@ from tfnlp.objectives import get_objective
 def test_train_stream_is_deterministic_per_seed_and_batch(corpus_file, tokenizer, data_options):
     objective = get_objective("bilm")
 
-    def batch(seed, index):
+    def batches(seed, skip):
         ds = objective.build_dataset(corpus_file, tokenizer, data_options, "train", seed)
-        return next(iter(ds.skip(index)))["token_ids"].numpy()
+        it = iter(ds.skip(skip))
+        return [next(it)["token_ids"].numpy() for _ in range(2)]
 
-    np.testing.assert_array_equal(batch(1, 7), batch(1, 7))
-    assert not np.array_equal(batch(1, 7), batch(2, 7))
-    assert not np.array_equal(batch(1, 7), batch(1, 8))
+    first = batches(1, 0)           # batches 0 and 1
+    resumed = batches(1, 1)         # a run resumed after batch 0
+    np.testing.assert_array_equal(first[1], resumed[0])
+    assert not np.array_equal(first[0], first[1])
+    assert not np.array_equal(first[1], batches(2, 1)[0])
 
 
 def test_targets_are_next_and_previous_words(corpus_file, tokenizer, data_options):
@@ -41,12 +44,14 @@ def test_targets_are_next_and_previous_words(corpus_file, tokenizer, data_option
         "forward", "backward"}
 
 
+@pytest.mark.slow
 def test_training_lowers_loss_and_beats_unigram(trained):
-    history, before, after = trained["history"], trained["before"], trained["after"]
+    history, after = trained["history"], trained["after"]
     assert history["loss"][-1] < history["loss"][0]
     assert history["forward_loss"][-1] < history["forward_loss"][0]
     assert history["backward_loss"][-1] < history["backward_loss"][0]
-    assert after["heldout_perplexity"] < before["heldout_perplexity"]
+    # The untrained model is near uniform over the vocabulary (~ its size).
+    assert after["heldout_perplexity"] < 0.5 * len(trained["pretrainer"].word_softmax.bias.numpy())
     assert after["heldout_forward_perplexity"] < after["unigram_perplexity_baseline"]
     assert after["heldout_backward_perplexity"] < after["unigram_perplexity_baseline"]
     np.testing.assert_allclose(after["heldout_perplexity"], np.sqrt(
@@ -86,6 +91,7 @@ def test_heldout_needs_two_documents(tmp_path, tokenizer, data_options):
         get_objective("bilm").build_dataset(str(path), tokenizer, data_options, "heldout", 0)
 
 
+@pytest.mark.slow
 def test_model_dir_round_trip_keeps_outputs_and_heads(trained, tokenizer, tmp_path):
     path = save_model_dir(str(tmp_path / "keras"), "elmo", trained["backbone"], tokenizer,
                           pretrainer=trained["pretrainer"], objective="bilm", options={})
