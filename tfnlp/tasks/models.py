@@ -65,12 +65,6 @@ def output_names(task):
     return ("start_logits", "end_logits") if task == "squad" else ("logits",)
 
 
-def _masked_mean(sequence, padding_mask):
-    mask = ops.cast(padding_mask, sequence.dtype)[..., None]
-    total = ops.sum(sequence * mask, axis=1)
-    return total / ops.maximum(ops.sum(mask, axis=1), ops.cast(1.0, sequence.dtype))
-
-
 def _feature_network(task, mixed, padding_mask, task_network, units, dropout):
     """The small model between the scalar mix and the head (feature mode)."""
     mixed = keras.layers.Dropout(dropout, name="mix_dropout")(mixed)
@@ -85,7 +79,7 @@ def _feature_network(task, mixed, padding_mask, task_network, units, dropout):
         return lstm(mixed, mask=mask)
     hidden = keras.layers.Dense(units, activation="gelu", name="task_dense")(mixed)
     if task == "classification":
-        return _masked_mean(hidden, padding_mask)
+        return SequencePooling("mean", name="task_mean_pooling")(hidden, padding_mask)
     return hidden
 
 

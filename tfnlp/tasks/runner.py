@@ -2,10 +2,12 @@
 
 The whole of `tfnlp finetune`. Output folder layout (`OUT`):
 
-- `serving/`: SavedModel from `tfnlp.hub.export_serving_model`;
-  `serving_default` takes strings (`text`, plus `text_b` for pair
-  classification and for SQuAD: question, context) and `serve_ids` takes
-  int32 `input_word_ids / input_mask / input_type_ids`. Outputs are the task
+- `serving/`: SavedModel from `tfnlp.hub.serving` (preprocessing built
+  from the family tokenizer); `serving_default` takes strings (`text`,
+  plus `text_b` for pair classification and for SQuAD: question, context)
+  and `serve_ids` takes int32 `input_word_ids / input_mask /
+  input_type_ids` (`serve_features`, the Keras-named inputs, for an
+  encoder that reads others, e.g. ELMo's `char_ids`). Outputs are the task
   model's: `logits [B, classes]` (classification), `logits [B, seq, tags]`
   per word piece (NER) or `start_logits / end_logits [B, seq]` (SQuAD).
   Mapping those to labels, words and answer texts needs `task.json` (what
