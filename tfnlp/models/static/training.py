@@ -104,6 +104,11 @@ def run_batches(pretrainer, make_dataset, total_batches, checkpoint_dir=None,
             words += n
             stretch_words += n
             losses.append(float(metrics["loss"]))
+            if not np.isfinite(losses[-1]):
+                raise TfnlpError(
+                    f"training diverged at batch {batch} (loss {losses[-1]}): summed "
+                    "updates of one batch overshoot; lower chunk_words (word2vec) / "
+                    "batch_size (GloVe) or the learning rate")
             lr = float(metrics["learning_rate"])
             if log_every and (batch % log_every == 0 or batch == end):
                 now = time.perf_counter()
