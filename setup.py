@@ -15,7 +15,7 @@ setup(
     install_requires=[
         "tensorflow==2.21.*",
         "tensorflow-text==2.21.*",
-        "keras>=3.15",
+        "keras>=3.15,<3.16",  # the tested minor version (finetuning uses one private method)
         "keras-hub==0.32.*",
         "absl-py",
         "numpy",
