@@ -12,7 +12,7 @@ from tfnlp.models.gpt2.zero_shot import score_choices, tldr_summarize
 
 @pytest.fixture(scope="module")
 def generator(tiny_backbone, gpt2_tokenizer):
-    return Generator(tiny_backbone, gpt2_tokenizer)
+    return Generator(tiny_backbone, gpt2_tokenizer, jit_compile=False)
 
 
 def _full_logits(backbone, ids):
@@ -39,15 +39,15 @@ def test_cached_greedy_equals_recompute_for_ragged_prompts(generator, tiny_backb
 @pytest.mark.slow
 def test_samplers_are_seeded_and_respect_top_k(tiny_backbone, gpt2_tokenizer):
     prompts = [[20, 21, 22]]
-    a = Generator(tiny_backbone, gpt2_tokenizer).generate_ids(prompts, 6, "top_k", top_k=3, seed=4)
-    b = Generator(tiny_backbone, gpt2_tokenizer).generate_ids(prompts, 6, "top_k", top_k=3, seed=4)
+    a = Generator(tiny_backbone, gpt2_tokenizer, jit_compile=False).generate_ids(prompts, 6, "top_k", top_k=3, seed=4)
+    b = Generator(tiny_backbone, gpt2_tokenizer, jit_compile=False).generate_ids(prompts, 6, "top_k", top_k=3, seed=4)
     assert a == b
     ids = list(prompts[0])
     for token in a[0]:
         top3 = np.argsort(_full_logits(tiny_backbone, ids)[-1])[-3:]
         assert token in top3
         ids.append(token)
-    gen = Generator(tiny_backbone, gpt2_tokenizer)
+    gen = Generator(tiny_backbone, gpt2_tokenizer, jit_compile=False)
     for sampler, settings in (("top_p", {"top_p": 0.5, "seed": 1}), ("beam", {"num_beams": 3})):
         out = gen.generate_ids([[3, 4], [5, 6, 7]], 5, sampler, **settings)
         assert [len(o) for o in out] == [5, 5]
