@@ -76,6 +76,42 @@ def _usage():
     return "\n".join(lines)
 
 
+def import_tensorflow_quietly():
+    """Imports TensorFlow with its start-up noise filtered out.
+
+    On a machine without a GPU, TF's native code prints CUDA-probe and absl
+    lines ("Could not find cuda drivers", "oneDNN custom operations are
+    on", "All log messages before absl::InitializeLog()") straight to file
+    descriptor 2 while it loads; no environment setting silences all of
+    them. They are held back during the import, and any line that is not
+    such a notice is written out afterwards, so real warnings still show.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    import tempfile
+
+    noise = ("cuda", "oneDNN", "absl::InitializeLog", "cpu_feature_guard",
+             "This TensorFlow binary is optimized", "rebuild TensorFlow",
+             "To enable the following instructions", "cuInit")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            import tensorflow
+
+            # Device discovery (the CUDA probe) prints too: do it now.
+            tensorflow.config.list_physical_devices()
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            for line in held.read().decode("utf-8", "replace").splitlines():
+                if line.strip() and not any(n in line for n in noise):
+                    print(line, file=sys.stderr)
+
+
 def _error(command, message):
     message = " ".join(str(message).split())  # one line
     print(f"tfnlp {command}: error: {message}", file=sys.stderr, flush=True)
@@ -119,6 +155,7 @@ def main(argv=None):
     if len(extra) > 1:
         return _error(name, f"unexpected arguments {extra[1:]}; flags are --name=value")
     try:
+        import_tensorflow_quietly()
         return int(module.run(flag_values) or 0)
     except TfnlpError as error:
         return _error(name, error)
