@@ -50,6 +50,15 @@ def _processor(model_bytes, source):
     return processor
 
 
+def model_proto(model_bytes):
+    """The parsed `sentencepiece_model_pb2.ModelProto` of a checked model."""
+    from sentencepiece import sentencepiece_model_pb2
+
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.ParseFromString(model_bytes)
+    return proto
+
+
 def resolve_model_file(path):
     """Finds the SentencePiece model file of `path`.
 
@@ -272,14 +281,23 @@ def pack_segments(segments, seq_length, end_id, pad_id, start_id=None, cls_id=No
     if not 1 <= len(segments) <= 2:
         raise TfnlpError(f"pack takes 1 or 2 segments, got {len(segments)}")
     num_special = len(segments) + (start_id is not None) + (cls_id is not None)
-    if isinstance(seq_length, bool) or not isinstance(seq_length, int) \
+    if isinstance(seq_length, (tf.Tensor, tf.Variable)):  # a traced length (TF-Hub's)
+        seq_length = tf.cast(seq_length, tf.int32)
+        checks = [tf.debugging.assert_greater_equal(
+            seq_length, num_special + 1, message="seq_length is too short for the "
+            "special tokens of packing")]
+    elif isinstance(seq_length, bool) or not isinstance(seq_length, int) \
             or seq_length < num_special + 1:
         raise TfnlpError(f"seq_length={seq_length!r} is too short: packing "
                          f"{len(segments)} segment(s) takes {num_special} special tokens, "
                          f"so it must be at least {num_special + 1}")
+    else:
+        checks = []
     if padding_side not in ("right", "left"):
         raise TfnlpError(f"padding_side={padding_side!r} must be 'right' or 'left'")
-    trimmed = tf_text.RoundRobinTrimmer(max_seq_length=seq_length - num_special).trim(segments)
+    with tf.control_dependencies(checks):
+        budget = tf.identity(seq_length - num_special) if checks else seq_length - num_special
+    trimmed = tf_text.RoundRobinTrimmer(max_seq_length=budget).trim(segments)
     batch = trimmed[0].nrows()
 
     def column(value):
@@ -298,7 +316,7 @@ def pack_segments(segments, seq_length, end_id, pad_id, start_id=None, cls_id=No
         types.append(column(cls_segment_id))
     ids = tf.concat(pieces, axis=1)
     type_ids = tf.concat(types, axis=1)
-    shape = tf.stack([batch, tf.constant(seq_length, tf.int64)])
+    shape = tf.stack([batch, tf.cast(seq_length, tf.int64)])
     token_ids = ids.to_tensor(default_value=pad_id, shape=shape)
     segment_ids = type_ids.to_tensor(default_value=pad_segment_id, shape=shape)
     lengths = tf.cast(ids.row_lengths(), tf.int32)
@@ -352,6 +370,11 @@ class SentencePieceTokenizer(Tokenizer):
         self._vocab_size = processor.GetPieceSize()
         self._pieces = [processor.IdToPiece(i) for i in range(self._vocab_size)]
         self._special = self._find_special_tokens(processor)
+        proto = model_proto(self._model_bytes)
+        self.normalizer_name = proto.normalizer_spec.name
+        # piece types: 2 unknown, 3 control, 4 user-defined (words of their own)
+        self._word_starts = [piece.piece.startswith("\u2581") or piece.type in (2, 3, 4)
+                             for piece in proto.pieces]
         # A tf.Module attribute: tracked, exported with SavedModels.
         self.sentencepiece = make_sentencepiece_op(self._model_bytes)
         self._tokenize_graph = None
@@ -445,6 +468,16 @@ class SentencePieceTokenizer(Tokenizer):
     def detokenize(self, token_ids):
         """Ids `[batch, (pieces)]` (ragged or dense) -> strings `[batch]`."""
         return self.sentencepiece.detokenize(token_ids)
+
+    def word_starts(self):
+        """Per id, whether the piece starts a word: pieces with SentencePiece's
+        "▁" word-start mark, and control / unknown / user-defined pieces
+        (words of their own).
+
+        Returns:
+            list of bool, `vocab_size` long.
+        """
+        return list(self._word_starts)
 
     def id_to_piece(self, token_ids):
         """Ids -> piece strings, in-graph (same shape)."""

@@ -176,3 +176,25 @@ def test_pretrainer_fit_lowers_loss_and_model_dir(
     rebuilt = loaded.build_pretrainer()
     np.testing.assert_allclose(rebuilt(batch)["plm"].numpy(), pretrainer(batch)["plm"].numpy(),
                                atol=1e-4)
+
+
+@pytest.mark.slow
+def test_hub_export_on_the_bert_interface(family, backbone, xlnet_tokenizer, tmp_path):
+    from tfnlp.hub.export import export_modules
+
+    out = export_modules(family, backbone, xlnet_tokenizer, str(tmp_path / "hub"), seq_length=16)
+    preprocess = tf.saved_model.load(out["preprocess"])
+    encoder = tf.saved_model.load(out["encoder"])
+    assert encoder.sp_model_file.asset_path.numpy().decode().endswith("spiece.model")
+    inputs = preprocess(tf.constant(["a dog", "the history of the world"]))
+    assert inputs["input_word_ids"].numpy()[0, -1] == xlnet_tokenizer.cls_id
+    assert inputs["input_mask"].numpy()[0, 0] == 0  # left padding
+    outputs = encoder(inputs)
+    ours = backbone({"token_ids": inputs["input_word_ids"], "segment_ids": inputs["input_type_ids"],
+                     "padding_mask": inputs["input_mask"]})
+    np.testing.assert_allclose(outputs["pooled_output"].numpy(), ours["pooled_output"].numpy(),
+                               atol=1e-5)
+    pair = preprocess.bert_pack_inputs([preprocess.tokenize(tf.constant(["a b"])),
+                                        preprocess.tokenize(tf.constant(["c"]))], seq_length=12)
+    assert pair["input_type_ids"].numpy()[0, -1] == 2
+    assert preprocess.tokenize.get_special_tokens_dict()["padding_id"].numpy() == 5

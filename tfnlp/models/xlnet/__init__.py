@@ -39,14 +39,9 @@ SPIECE_FILE = "spiece.model"
 def _model_lower_cases(path):
     """True if a SentencePiece model case-folds (normalizer `nmt_nfkc_cf`),
     as `learn_xlnet_sentencepiece(lower_case=True)` writes it."""
-    from sentencepiece import sentencepiece_model_pb2
+    from tfnlp.text.sentencepiece_tokenizer import model_proto, read_model
 
-    from tfnlp.text.sentencepiece_tokenizer import read_model
-
-    _, data, _ = read_model(path)
-    proto = sentencepiece_model_pb2.ModelProto()
-    proto.ParseFromString(data)
-    return proto.normalizer_spec.name.endswith("_cf")
+    return model_proto(read_model(path)[1]).normalizer_spec.name.endswith("_cf")
 
 
 class XLNetFamily(Family):
