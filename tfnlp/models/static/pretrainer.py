@@ -42,6 +42,14 @@ def scatter_add_rows(variable, rows, updates):
     _tf_variable(variable).scatter_add(tf.IndexedSlices(summed, unique))
 
 
+def count_step(model):
+    """Advances a compiled model's optimizer step (the trainer's step counter);
+    the updates themselves never go through the optimizer."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        optimizer.iterations.assign_add(1)
+
+
 class Word2VecPretrainer(keras.Model):
     """word2vec with negative sampling over a `StaticEmbedding` backbone.
 
@@ -126,6 +134,7 @@ class Word2VecPretrainer(keras.Model):
             updates = hidden_update[:, None, :] * mask[..., None]
             scatter_add_rows(self.backbone.embeddings, tf.reshape(data["contexts"], [-1]),
                              tf.reshape(updates, [-1, dim]))
+        count_step(self)
         return {"loss": self._loss(logits, labels, weights), "learning_rate": lr}
 
     def heldout_loss(self, data):
@@ -235,6 +244,7 @@ class GlovePretrainer(keras.Model):
         self._adagrad(self.word_biases, sq_bw, rows, fdiff, lr)
         self._adagrad(self.context_biases, sq_bc, cols, fdiff, lr)
         self.finalize()
+        count_step(self)
         return {"loss": loss, "learning_rate": lr}
 
     def heldout_loss(self, data):
