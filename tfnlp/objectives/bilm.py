@@ -5,8 +5,9 @@ lines, as `tfnlp.text.corpus.read_documents` reads them); the tokenizer
 packs it as `<S> w_1 ... w_n </S>` with word ids and character ids. The
 forward LM predicts `w_{t+1}` at each position, the backward LM `w_{t-1}`;
 both have `n + 1` targets per sentence. Held-out documents are chosen by
-the seed; the training stream is a seeded shuffle repeated forever, so
-batch `k` is the same in every run (resume by skipping batches is exact).
+the seed; the training stream is a stateless permutation per epoch keyed
+by (seed, epoch), so batch `k` is the same in every run and for every
+iterator (resume by skipping batches is exact).
 
 `evaluate` gives held-out perplexities (forward, backward and their
 geometric mean, all with the full softmax) beside the perplexity of an
@@ -154,9 +155,7 @@ class BiLM(Objective):
             return features
 
         if split == "train":
-            ds = tf.data.Dataset.from_tensor_slices(train)
-            ds = ds.shuffle(len(train), seed=seed, reshuffle_each_iteration=True).repeat()
-            return ds.batch(options.batch_size, drop_remainder=True).map(
+            return self._train_stream(train, seed, options.batch_size).map(
                 featurize, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(2)
         table = tf.constant(unigram_nll_table(train, tokenizer, seq_length))
 
@@ -168,6 +167,23 @@ class BiLM(Objective):
 
         ds = tf.data.Dataset.from_tensor_slices(held).batch(options.batch_size)
         return ds.map(featurize).map(with_baseline)
+
+    @staticmethod
+    def _train_stream(sentences, seed, batch_size):
+        """Sentence batches forever: epoch `e` is a stateless permutation of
+        the sentences keyed by `(seed, e)`, so element `i` (and batch `k`)
+        is a function of the seed alone, for every iterator over it."""
+        import tensorflow as tf
+
+        table = tf.constant(sentences)
+        n = len(sentences)
+
+        def pick(i):
+            key = tf.stack([tf.constant(int(seed), tf.int64), i // n])
+            index = tf.random.experimental.index_shuffle(i % n, seed=key, max_index=n - 1)
+            return tf.gather(table, index)
+
+        return tf.data.Dataset.counter().map(pick).batch(batch_size, drop_remainder=True)
 
     def split_features(self, features):
         x = {k: features[k] for k in FEATURE_KEYS}
