@@ -202,3 +202,11 @@ def test_mlm_objective_and_model_dir_round_trip(tokenizer, tmp_path):
     np.testing.assert_allclose(np.asarray(loaded.backbone(x)["sequence_output"]),
                                np.asarray(backbone(x)["sequence_output"]), atol=1e-6)
     assert loaded.build_pretrainer() is not None
+
+
+def test_corpus_that_tokenizes_to_nothing(tokenizer, tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_text("\u200b\u200b\n\u200b\n\n\u200b\n", encoding="utf-8")
+    options = DataOptions(seq_length=SEQ, batch_size=4, heldout_fraction=0.0)
+    with pytest.raises(TfnlpError, match="distillation corpus .* 0 instances"):
+        get_objective("distill").build_dataset(str(path), tokenizer, options, "train", 0)
