@@ -124,7 +124,9 @@ class XLNetBackbone(keras.Model):
     Example:
 
     >>> backbone = XLNetBackbone(320, 2, 2, 64)                      # doctest: +SKIP
-    >>> backbone.two_stream(dict(inputs, perm_mask=pm, target_mapping=tm))["query_output"]  # doctest: +SKIP
+    >>> out = backbone.two_stream(dict(inputs, perm_mask=pm, target_mapping=tm))  # doctest: +SKIP
+    >>> out["query_output"].shape                                    # doctest: +SKIP
+    (2, 5, 64)
     """
 
     def __init__(self, vocabulary_size, num_layers, num_heads, hidden_dim,

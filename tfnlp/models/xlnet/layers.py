@@ -21,7 +21,7 @@ Masks use XLNet's convention: 1.0 = may NOT attend.
 
 Example:
 
->>> layer = XLNetLayer(hidden_dim=32, num_heads=2, head_dim=16, intermediate_dim=64)   # doctest: +SKIP
+>>> layer = XLNetLayer(32, 2, 16, intermediate_dim=64)   # doctest: +SKIP
 """
 
 import keras
