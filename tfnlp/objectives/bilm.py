@@ -15,8 +15,10 @@ add-one unigram model of the training sentences on the same targets.
 
 `objective_options` (the run's `DataOptions.extra`) read by the ELMo
 pretrainer: `num_samples` (sampled-softmax classes; default: the full
-softmax up to 16,384 words, 8,192 samples above) and `softmax`
-(`"full"`, `"sampled"` or `"auto"`).
+softmax up to 16,384 words, above that min(8,192, vocabulary / 4) samples)
+and `softmax` (`"full"`, `"sampled"` or `"auto"`). Measured on 2 CPU
+cores, 100k words, 1,280 tokens, width 128: loss + gradient 5.1 s full,
+0.43 s sampled (8,192).
 
 Example:
 

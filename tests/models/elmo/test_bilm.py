@@ -78,6 +78,7 @@ def test_softmax_choice_from_options():
     assert softmax_samples({}, 500) is None
     assert softmax_samples({}, 100_000) == 8192
     assert softmax_samples({"softmax": "sampled", "num_samples": 64}, 500) == 64
+    assert softmax_samples({"softmax": "sampled"}, 500) == 125
     assert softmax_samples({"softmax": "full"}, 100_000) is None
     with pytest.raises(TfnlpError, match="softmax must be"):
         softmax_samples({"softmax": "adaptive"}, 500)
