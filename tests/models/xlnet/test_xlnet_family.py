@@ -151,7 +151,6 @@ def test_pretrainer_fit_lowers_loss_and_model_dir(
     pretrainer = family.build_pretrainer(backbone, "plm", config, xlnet_tokenizer)
     assert pretrainer.backbone is backbone
     pretrainer.compile_for_pretraining(keras.optimizers.Adam(1e-3), jit_compile=False)
-    before = plm.evaluate(pretrainer, heldout)
     history = pretrainer.fit(train.map(plm.split_features), steps_per_epoch=12, epochs=2,
                              verbose=0)
     losses = history.history["loss"]
@@ -161,7 +160,7 @@ def test_pretrainer_fit_lowers_loss_and_model_dir(
     after = plm.evaluate(pretrainer, heldout)
     # From log(vocab) towards the unigram entropy. (Beating the unigram
     # baseline takes ~1,000 steps: see the README numbers.)
-    assert before["heldout_loss"] > 5.5 and after["heldout_loss"] < before["heldout_loss"] - 0.3
+    assert after["heldout_loss"] < np.log(xlnet_tokenizer.vocab_size) - 0.3, after
     assert 0 < after["plm_unigram_baseline_accuracy"] < 0.2
     assert after["heldout_plm_accuracy"] > 0.5 * after["plm_unigram_baseline_accuracy"]
     # model dir round trip, with the heads.

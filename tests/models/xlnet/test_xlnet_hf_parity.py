@@ -77,12 +77,14 @@ def test_plain_outputs_match(hf_folder, converted, batch):
         expected = model.transformer(**hf_inputs(packed), output_hidden_states=True)
     ours = converted.backbone(packed)
     diff = np.abs(ours["sequence_output"].numpy() - expected.last_hidden_state.numpy()).max()
+    print(f"plain sequence_output max abs diff {diff:.2e}")
     assert diff <= 1e-4, diff
     for i, layer in enumerate(ours["encoder_outputs"]):
         assert np.abs(layer.numpy() - expected.hidden_states[i + 1].numpy()).max() <= 1e-4
     with torch.no_grad():
         logits = model(**hf_inputs(packed)).logits.numpy()
     ours_logits = converted.pretrainer.lm_head(ours["sequence_output"]).numpy()
+    print(f"plain LM logits max abs diff {np.abs(ours_logits - logits).max():.2e}")
     assert np.abs(ours_logits - logits).max() <= 1e-4
 
 
@@ -93,6 +95,7 @@ def test_two_stream_logits_match(hf_folder, converted, batch):
                                              target_mapping=mapping)).logits.numpy()
     ours = converted.pretrainer(dict(packed, perm_mask=perm, target_mapping=mapping))
     diff = np.abs(ours["plm"].numpy() - expected).max()
+    print(f"two-stream logits max abs diff {diff:.2e}")
     assert expected.shape == (3, 3, converted.tokenizer.vocab_size)
     assert diff <= 1e-4, diff
     # The query stream really depends on the mask: a different order changes it.
@@ -107,6 +110,7 @@ def test_perm_mask_without_target_mapping_matches(hf_folder, converted, batch):
         expected = hf_folder[1].transformer(**hf_inputs(packed, perm_mask=perm))
     ours = converted.backbone.two_stream(dict(packed, perm_mask=perm))
     diff = np.abs(ours["sequence_output"].numpy() - expected.last_hidden_state.numpy()).max()
+    print(f"perm_mask-only max abs diff {diff:.2e}")
     assert diff <= 1e-4, diff
     assert "query_output" not in ours
 
@@ -126,6 +130,7 @@ def test_memory_matches(hf_folder, converted, batch):
     for a, b in zip(ours1["mems"], out1.mems):
         np.testing.assert_allclose(a.numpy(), np.transpose(b.numpy(), (1, 0, 2)), atol=1e-4)
     diff = np.abs(ours2["sequence_output"].numpy() - out2.last_hidden_state.numpy()).max()
+    print(f"with memory max abs diff {diff:.2e}")
     assert diff <= 1e-4, diff
 
 
