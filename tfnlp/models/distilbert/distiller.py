@@ -22,7 +22,6 @@ Example:
 """
 
 import dataclasses
-import logging
 import math
 import os
 
@@ -30,11 +29,10 @@ import keras
 import keras_hub
 
 from tfnlp.errors import TfnlpError
+from tfnlp.io import print_log
 from tfnlp.models.distilbert.backbone import DistilBertBackbone
 from tfnlp.models.electra.backbone import INPUT_NAMES
 from tfnlp.models.electra.pretrainer import LossPretrainer
-
-LOG = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -339,7 +337,7 @@ class DistillationPretrainer(LossPretrainer):
             for n in ("mlm_accuracy", "teacher_mlm_accuracy"):
                 self._trackers[n] = keras.metrics.SparseCategoricalAccuracy(name=n)
             self._trackers["teacher_agreement"] = keras.metrics.Mean(name="teacher_agreement")
-        LOG.info("distillation: %s", self.describe())
+        print_log(f"distillation: {self.describe()}")
         self.built = True
 
     def save_weights(self, filepath, *args, **kwargs):
