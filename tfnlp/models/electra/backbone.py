@@ -46,8 +46,10 @@ def check_encoder_config(config, family="electra"):
         value = config.get(key)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise TfnlpError(f"{family} config: {key} must be a positive integer, "
+        least = 0 if key == "num_segments" else 1
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            kind = "a non-negative" if least == 0 else "a positive"
+            raise TfnlpError(f"{family} config: {key} must be {kind} integer, "
                              f"got {value!r}")
     hidden, heads = config.get("hidden_dim"), config.get("num_heads")
     if hidden and heads and hidden % heads:
@@ -248,6 +250,8 @@ class ElectraBackbone(keras.Model):
     'transformer_layer_1/feedforward_output_dense/bias'
     """
 
+    family_name = "electra"
+
     def __init__(self, vocabulary_size, num_layers, num_heads, hidden_dim, embedding_dim=None,
                  intermediate_dim=None, dropout=0.1, activation="gelu",
                  max_sequence_length=512, num_segments=2, layer_norm_epsilon=1e-12,
@@ -259,7 +263,7 @@ class ElectraBackbone(keras.Model):
             hidden_dim=hidden_dim, embedding_dim=embedding_dim,
             intermediate_dim=intermediate_dim, dropout=dropout, activation=activation,
             max_sequence_length=max_sequence_length, num_segments=num_segments,
-            layer_norm_epsilon=layer_norm_epsilon))
+            layer_norm_epsilon=layer_norm_epsilon), self.family_name)
         dtype = kwargs.pop("dtype", None)
         embeddings = ElectraEmbeddings(
             vocabulary_size, embedding_dim, hidden_dim,
