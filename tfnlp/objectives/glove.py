@@ -6,7 +6,10 @@ shards of `shard_words` words: each shard's pairs are reduced to unique
 (row * vocab + col) keys with summed weights (`np.unique`), and the
 shards' sparse results are merged whenever they hold more than
 `merge_entries` entries, so memory follows the number of distinct pairs,
-not the corpus length (the 40 MB GCIDE corpus fits in a few hundred MB).
+not the corpus length. Measured on the 40 MB GCIDE corpus (4.7 M words,
+37,889 ids, window 10): 8.8 M distinct pairs (106 MB as arrays), 70 s on
+the shared 2-core machine, 2.6 GB peak process memory with TensorFlow
+loaded (lower `merge_entries` / `shard_words` to trade speed for memory).
 
 Training data: every epoch visits all non-zero entries once in a
 permutation drawn statelessly from (seed, epoch) (`index_shuffle`), in
