@@ -18,9 +18,10 @@ Per packed sequence:
    rows at the target positions), `target_ids [B, P]`,
    `target_weights [B, P]` (0 for empty rows).
 
-All draws are stateless ops seeded by `(seed, batch index)`, so the data
-are deterministic per batch index and a resumed run that skips batches
-continues exactly.
+The sequence order (a stateless permutation per epoch) and all draws are
+stateless ops seeded by `(seed, epoch)` and `(seed, batch index)`, so
+batch `k` is the same for every iterator and a resumed run that skips
+batches continues exactly.
 
 Example:
 
@@ -135,6 +136,21 @@ def _ragged(rows):
     return tf.RaggedTensor.from_row_lengths(values, lengths)
 
 
+def _stateless_epochs(table, seed):
+    """Rows of `table` forever: epoch `e` is a stateless permutation keyed by
+    `(seed, e)`, so element `i` (and batch `k`) depends on the seed alone,
+    for every iterator over the dataset (a re-iterated `shuffle` does not)."""
+    count = int(table.nrows())
+
+    def pick(i):
+        key = tf.stack([tf.constant(int(seed), tf.int64), i // count])
+        index = tf.random.experimental.index_shuffle(i % count, seed=key,
+                                                     max_index=count - 1)
+        return tf.gather(table, index)
+
+    return tf.data.Dataset.counter().map(pick)
+
+
 class PermutationLM(Objective):
     """The `plm` objective (see the module docstring).
 
@@ -215,10 +231,11 @@ class PermutationLM(Objective):
         special_ids = tuple(sorted({special[k] for k in ("start_of_sequence_id",
                                                          "end_of_segment_id")
                                     if special.get(k) is not None}))
-        ds = tf.data.Dataset.from_tensor_slices(_ragged([x["tokens_a"] for x in instances]))
+        table = _ragged([x["tokens_a"] for x in instances])
         if repeat:
-            ds = ds.shuffle(min(len(instances), 100_000), seed=seed,
-                            reshuffle_each_iteration=True).repeat()
+            ds = _stateless_epochs(table, seed)
+        else:
+            ds = tf.data.Dataset.from_tensor_slices(table)
         ds = ds.ragged_batch(batch_size, drop_remainder=repeat).enumerate()
         b = batch_size if repeat else None
 

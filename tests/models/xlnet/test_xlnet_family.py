@@ -102,12 +102,16 @@ def test_query_stream_never_sees_itself(backbone, xlnet_tokenizer):
 def test_plm_data_is_deterministic_and_consistent(plm_data, xlnet_tokenizer, xlnet_corpus):
     plm, train, _ = plm_data
     again = list(train.take(3))
-    # A fresh dataset (as a resumed run builds) skipping 2 batches gives batch 2.
+    # Skipping 2 batches (as a resumed run does) gives batch 2, on a fresh
+    # dataset and on a second iterator of the same one.
     options = DataOptions(seq_length=SEQ, batch_size=8, heldout_fraction=0.1)
-    resumed = next(iter(plm.build_dataset(xlnet_corpus, xlnet_tokenizer, options, "train",
-                                          seed=3).skip(2)))
-    for key in resumed:
-        np.testing.assert_array_equal(resumed[key].numpy(), again[2][key].numpy())
+    fresh = plm.build_dataset(xlnet_corpus, xlnet_tokenizer, options, "train", seed=3)
+    for resumed in (next(iter(fresh.skip(2))), next(iter(train.skip(2)))):
+        for key in resumed:
+            np.testing.assert_array_equal(resumed[key].numpy(), again[2][key].numpy())
+    other = next(iter(plm.build_dataset(xlnet_corpus, xlnet_tokenizer, options, "train",
+                                        seed=4)))
+    assert (other["token_ids"].numpy() != again[0]["token_ids"].numpy()).any()
     batch = {k: v.numpy() for k, v in again[1].items()}
     mask, ids = batch["padding_mask"], batch["token_ids"]
     mapping, perm = batch["target_mapping"], batch["perm_mask"]
