@@ -22,6 +22,7 @@ setup(
         "safetensors",
         "sentencepiece",
         "tokenizers",
+        "matplotlib",  # tfnlp plot_embeddings
     ],
     extras_require={
         "hub": ["tensorflow-hub==0.16.1", "tf-keras==2.21.*", "setuptools<81"],

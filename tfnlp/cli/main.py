@@ -6,7 +6,8 @@ Each command lives in its own module under `tfnlp/cli/` and is listed in
 - `SUMMARY`: one line for `tfnlp --help`;
 - `define_flags(flag_values)`: defines its absl flags on `flag_values`;
 - `run(flags)`: does the work; returns an exit code (0) and prints its
-  result (the last stdout line is JSON, for scripts).
+  result (the last stdout line is JSON, for scripts);
+- optionally `POSITIONAL`: the flag that positional words fill.
 
 Adding a command = adding a module and one line to `COMMANDS`; commands
 whose module is not present yet are left out of the help.
@@ -153,7 +154,14 @@ def main(argv=None):
     except flags.Error as error:
         return _error(name, error)
     if len(extra) > 1:
-        return _error(name, f"unexpected arguments {extra[1:]}; flags are --name=value")
+        # A command may take its main value positionally (`tfnlp analogy
+        # "king - man + woman"`): it names the flag in `POSITIONAL`.
+        positional = getattr(module, "POSITIONAL", None)
+        if positional is None:
+            return _error(name, f"unexpected arguments {extra[1:]}; flags are --name=value")
+        if flag_values[positional].present:
+            return _error(name, f"give --{positional} or a positional value, not both")
+        flag_values[positional].value = " ".join(extra[1:])
     try:
         import_tensorflow_quietly()
         return int(module.run(flag_values) or 0)
