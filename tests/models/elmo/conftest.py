@@ -4,16 +4,6 @@ import os
 
 import pytest
 
-import tfnlp.text.words as _words
-
-if not hasattr(_words, "tf_text"):
-    # tfnlp/text/words.py imports tensorflow_text inside its docstring (a
-    # shared-code slip reported to the lead); make split_words usable here
-    # until it imports it for real.
-    import tensorflow_text
-
-    _words.tf_text = tensorflow_text
-
 SENTENCES = [
     "The cat sat on the mat.",
     "A dog ran in the park.",
