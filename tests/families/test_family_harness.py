@@ -26,6 +26,10 @@ from tfnlp.objectives import get_objective
 
 FAMILIES = [name for name in family_names() if name in SPECS]
 BERT_INTERFACE = [n for n in FAMILIES if get_family(n).hub_interface.kind == "bert_encoder"]
+# Modules called on strings: kind -> the output key holding the features.
+STRING_KINDS = {"elmo": "default", "text_embedding": None}
+STRING_MODULES = [n for n in FAMILIES if get_family(n).hub_interface.kind in STRING_KINDS]
+TEXTS = ["the dog ran", "a cat sat on a mat", "trees grew tall", "rain fell"]
 
 
 def test_every_registered_family_has_a_harness_spec():
@@ -124,7 +128,9 @@ def test_pretrain_stop_and_resume_is_exact(name, harness_corpus, harness_root, t
 @pytest.fixture(scope="module")
 def exports(harness_corpus, harness_root):
     """Exports every BERT-interface family once; runs the consumer process once."""
-    from tfnlp.hub.export import export_modules
+    import tensorflow as tf
+
+    from tfnlp.hub.export import build_modules, export_modules
     from tfnlp.hub.interface import to_hub_inputs
     from tfnlp.pretraining.builder import load_run
 
@@ -145,6 +151,24 @@ def exports(harness_corpus, harness_root):
         cases.append({"family": name, "encoder": written["encoder"],
                       "preprocess": written.get("preprocess"), "expected": npz})
         paths[name] = written
+    for name in STRING_MODULES:
+        entry = family_run(name, harness_corpus, harness_root)
+        run = load_run(entry["run"], seq_length=entry["spec"].seq_length)
+        interface = run.family.hub_interface
+        out = os.path.join(entry["root"], "hub")
+        written = export_modules(run.family, run.backbone, run.tokenizer, out,
+                                 seq_length=entry["spec"].seq_length)
+        module_name = interface.modules[0]
+        built = build_modules(run.family, run.backbone, run.tokenizer,
+                              seq_length=entry["spec"].seq_length)[module_name]
+        key = STRING_KINDS[interface.kind]
+        expected = built(tf.constant(TEXTS))
+        expected = expected[key] if key else expected
+        npz = os.path.join(entry["root"], "expected.npz")
+        np.savez(npz, out=expected.numpy())
+        cases.append({"family": name, "kind": "strings", "module": written[module_name],
+                      "output_key": key, "texts": TEXTS, "expected": npz})
+        paths[name] = written
     cases_file = os.path.join(harness_root, "cases.json")
     with open(cases_file, "w", encoding="utf-8") as f:
         json.dump(cases, f)
@@ -159,12 +183,13 @@ def exports(harness_corpus, harness_root):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", BERT_INTERFACE)
+@pytest.mark.parametrize("name", BERT_INTERFACE + STRING_MODULES)
 def test_export_reloads_in_a_fresh_process_and_fine_tunes(name, exports):
     paths, results = exports
     got = results[name]
     assert got["max_diff"] < 1e-5
-    assert got["preprocess_family"] == name and got["preprocess_shape"][0] == 2
+    if name in BERT_INTERFACE:
+        assert got["preprocess_family"] == name and got["preprocess_shape"][0] == 2
     for world in ("tf_keras", "keras3"):
         report = got[world]
         assert report["n_trainable"] > 0, world

@@ -74,11 +74,60 @@ def keras3_step(case, inputs):
     return moved_report([v.value for v in variables], grads, before)
 
 
+def string_module_steps(case):
+    """Modules called on strings (ELMo's, text embeddings'): outputs and one
+    fine-tuning step in each Keras world."""
+    import keras
+    import tensorflow_hub as hub
+    import tf_keras
+
+    from tfnlp.hub import HubLayer
+
+    texts = tf.constant(case["texts"])
+    key = case.get("output_key")
+    obj = tf.saved_model.load(case["module"])
+    out = obj(texts)
+    out = out[key] if key else out
+    entry = {"max_diff": float(np.max(np.abs(out.numpy() - np.load(case["expected"])["out"])))}
+    labels = tf.constant([0, 1] * (len(case["texts"]) // 2))
+    kwargs = {"output_key": key} if key else {}
+
+    layer = hub.KerasLayer(case["module"], trainable=True, **kwargs)
+    text_in = tf_keras.Input(shape=(), dtype=tf.string)
+    model = tf_keras.Model(text_in, tf_keras.layers.Dense(2)(layer(text_in)))
+    variables = layer.trainable_weights
+    before = [v.numpy().copy() for v in variables]
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(
+            labels, model(texts, training=True), from_logits=True))
+    grads = tape.gradient(loss, variables)
+    tf_keras.optimizers.SGD(0.5).apply_gradients(
+        [(g, v) for g, v in zip(grads, variables) if g is not None])
+    entry["tf_keras"] = moved_report(variables, grads, before)
+
+    layer3 = HubLayer(case["module"], trainable=True, **kwargs)
+    text_in3 = keras.Input(shape=(), dtype="string")
+    model3 = keras.Model(text_in3, keras.layers.Dense(2)(layer3(text_in3)))
+    variables3 = layer3.trainable_weights
+    before3 = [v.numpy().copy() for v in variables3]
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(
+            labels, model3(texts, training=True), from_logits=True))
+    grads3 = tape.gradient(loss, [v.value for v in variables3])
+    keras.optimizers.SGD(0.5).apply_gradients(
+        [(g, v) for g, v in zip(grads3, variables3) if g is not None])
+    entry["keras3"] = moved_report([v.value for v in variables3], grads3, before3)
+    return entry
+
+
 def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         cases = json.load(f)
     result = {}
     for case in cases:
+        if case.get("kind") == "strings":
+            result[case["family"]] = string_module_steps(case)
+            continue
         expected = np.load(case["expected"])
         inputs = {k: tf.constant(expected[k]) for k in
                   ("input_word_ids", "input_mask", "input_type_ids")}
