@@ -447,22 +447,24 @@ class BytePairTokenizer(Tokenizer):
 
         Args:
             segments: list of 1-2 int ragged `[batch, (ids)]`.
-            seq_length: packed length (default: `self.seq_length`).
+            seq_length: packed length, int or int tensor (default: `self.seq_length`).
 
         Returns:
             dict of int32 `[batch, seq_length]`.
         """
-        seq_length = seq_length or self.seq_length
+        seq_length = self.seq_length if seq_length is None else seq_length
         if not isinstance(segments, (list, tuple)) or not 1 <= len(segments) <= 2:
             raise TfnlpError("pack takes a list of 1 or 2 segments")
         segments = [tf.cast(s if isinstance(s, tf.RaggedTensor)
                             else tf.RaggedTensor.from_tensor(s), tf.int32) for s in segments]
+        # TF-Hub's `tokenize` gives [batch, (words), (pieces)]: flatten the words.
+        segments = [s.merge_dims(-2, -1) if s.ragged_rank > 1 else s for s in segments]
         eos = self._eos_id
         if len(segments) == 1:
             ids = segments[0][:, :seq_length]
             types = tf.zeros_like(ids)
         else:
-            if seq_length < 3:
+            if isinstance(seq_length, int) and seq_length < 3:
                 raise TfnlpError(f"seq_length={seq_length} is too short for two segments "
                                  "(each needs a token, plus the separator)")
             a, b = tf_text.RoundRobinTrimmer(seq_length - 1).trim(segments)
@@ -470,13 +472,21 @@ class BytePairTokenizer(Tokenizer):
             ids = tf.concat([a, sep, b], axis=1)
             types = tf.concat([tf.zeros_like(a), tf.zeros_like(sep), tf.ones_like(b)], axis=1)
         batch = ids.nrows()
-        shape = tf.stack([batch, tf.constant(seq_length, tf.int64)])
+        shape = tf.stack([batch, tf.cast(seq_length, tf.int64)])
         return {
             "token_ids": tf.cast(ids.to_tensor(default_value=eos, shape=shape), tf.int32),
             "segment_ids": tf.cast(types.to_tensor(default_value=0, shape=shape), tf.int32),
             "padding_mask": tf.cast(tf.ones_like(ids).to_tensor(default_value=0, shape=shape),
                                     tf.int32),
         }
+
+    def word_starts(self):
+        """Per id: True where the token begins with a white-space byte (GPT-2's
+        word-initial pieces, `'Ġworld'`) or is `<|endoftext|>`."""
+        table = bytes_to_unicode()
+        white = {table[b] for b in b" \t\n\r\x0b\x0c"}
+        tokens = sorted(self.vocabulary, key=self.vocabulary.get)
+        return [t == END_OF_TEXT or t[0] in white for t in tokens]
 
     def tokenize_words(self, words):
         """Tokenizes pre-split words as they read in running text.

@@ -32,6 +32,8 @@ def test_cached_greedy_equals_recompute_for_ragged_prompts(generator, tiny_backb
         assert ids[len(prompt):] == new
     # Beam search with one beam is greedy; a stop token ends a row.
     assert generator.generate_ids(prompts, 8, "beam", num_beams=1) == out
+    unused = next(t for t in range(10) if all(t not in row for row in out))
+    assert generator.generate_ids(prompts, 8, stop_token_ids=[unused]) == out
     stopped = generator.generate_ids(prompts, 8, stop_token_ids=[out[1][3]])
     assert stopped[1] == out[1][:out[1].index(out[1][3])]
 

@@ -10,8 +10,10 @@
   `zero_shot.py`: TL;DR summaries and multiple choice by likelihood;
 - `hf_converter.py`: HF `GPT2LMHeadModel` / `GPT2Model` folders.
 
-The exported module is on the BERT encoder interface (last-token
-`pooled_output`) with an `lm` subobject giving next-token logits.
+The exported `encoder` module is on the BERT encoder interface (last-token
+`pooled_output`) with an `lm` subobject giving next-token logits, beside
+`preprocess` and the serving module `generate` (`serving.py`: prompt
+strings -> generated strings, and a core-ops `serve_ids` signature).
 
 Example:
 
@@ -29,6 +31,12 @@ from tfnlp.models.gpt2.presets import PRESETS
 from tfnlp.models.registry import register_family
 
 GPT2_VOCAB_NAME = "gpt2"  # load_tokenizer("gpt2"): GPT-2's own BPE files
+
+
+def _generate_module(backbone, tokenizer, heads, seq_length):
+    from tfnlp.models.gpt2.serving import build_generate_module
+
+    return build_generate_module(backbone, tokenizer, heads, seq_length)
 
 
 def lm_export_head(pretrainer):
@@ -53,7 +61,10 @@ class Gpt2Family(Family):
     default_objective = "causal_lm"
     tokenizer_kind = "bpe"
     pooling = "last"
-    hub_interface = HubInterface(kind="bert_encoder", subobjects=("lm",))
+    hub_interface = HubInterface(kind="bert_encoder",
+                                 modules=("encoder", "preprocess", "generate"),
+                                 subobjects=("lm",),
+                                 module_builders={"generate": _generate_module})
 
     @property
     def hf_converter(self):

@@ -151,13 +151,14 @@ class Generator:
                              f"{positions} positions, so prompts must be shorter than "
                              f"{positions} tokens")
         total = min(max(lengths) + max_new_tokens, positions)
-        pad = self.end_of_text_id or 0
+        stops = tuple(int(t) for t in stop_token_ids) if stop_token_ids else None
+        # Unfilled positions must not hold a stop id: the loop would end at once.
+        pad = next(i for i in range(len(stops or ()) + 1) if i not in (stops or ()))
         token_ids = np.full([len(prompts), total], pad, np.int32)
         mask = np.zeros([len(prompts), total], bool)
         for row, prompt in enumerate(prompts):
             token_ids[row, :len(prompt)] = prompt
             mask[row, :len(prompt)] = True
-        stops = tuple(int(t) for t in stop_token_ids) if stop_token_ids else None
         out = ops.convert_to_numpy(self._step(sampler, sampler_settings, stops)(token_ids, mask))
         results = []
         for row, length in enumerate(lengths):
