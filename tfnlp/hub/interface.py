@@ -14,6 +14,8 @@ Example:
 
 import tensorflow as tf
 
+from tfnlp.tf_utils import tf_variables  # noqa: F401  (re-exported for hub code)
+
 HUB_INPUT_NAMES = ("input_word_ids", "input_mask", "input_type_ids")
 HUB_TO_KERAS = {
     "input_word_ids": "token_ids",
@@ -75,29 +77,3 @@ def flatten_encoder_outputs(outputs):
     for i, layer_output in enumerate(outputs.get("encoder_outputs", [])):
         flat[f"encoder_outputs_{i}"] = layer_output
     return flat
-
-
-def tf_variables(variables):
-    """The `tf.Variable`s behind Keras 3 variables, de-duplicated, in order.
-
-    A SavedModel must list the very `tf.Variable`s its functions read: a
-    `keras.Variable` wrapper saves as a separate resource, which TF2 loading
-    reconciles but a TF1 session (TF Serving, `saved_model_cli`) does not,
-    leaving the functions' variables uninitialized.
-
-    Args:
-        variables: iterable of `keras.Variable` or `tf.Variable`.
-
-    Returns:
-        list of `tf.Variable`.
-    """
-    out, seen = [], set()
-    for v in variables:
-        tf_var = v if isinstance(v, tf.Variable) else getattr(v, "value", None)
-        if not isinstance(tf_var, tf.Variable):
-            raise TypeError(f"{getattr(v, 'path', v)} is not backed by a "
-                            "tf.Variable; export needs KERAS_BACKEND=tensorflow.")
-        if id(tf_var) not in seen:
-            seen.add(id(tf_var))
-            out.append(tf_var)
-    return out

@@ -47,20 +47,7 @@ from tfnlp.layers.scalar_mix import ScalarMix
 from tfnlp.models.elmo.characters import BOS_TOKEN, EOS_TOKEN, sentence_char_ids
 from tfnlp.models.elmo.tokenizer import VOCAB_FILE
 from tfnlp.text.words import split_words
-
-
-def _tf_variables(variables):
-    """The `tf.Variable`s behind Keras 3 variables (what the functions read)."""
-    out, seen = [], set()
-    for v in variables:
-        tf_var = v if isinstance(v, tf.Variable) else getattr(v, "value", None)
-        if not isinstance(tf_var, tf.Variable):
-            raise TfnlpError(f"{getattr(v, 'path', v)} is not backed by a tf.Variable; "
-                             "exporting needs KERAS_BACKEND=tensorflow")
-        if id(tf_var) not in seen:
-            seen.add(id(tf_var))
-            out.append(tf_var)
-    return out
+from tfnlp.tf_utils import tf_variables
 
 
 def elmo_layer_outputs(backbone, mix, words, max_len, training=False):
@@ -157,8 +144,8 @@ def build_elmo_module(backbone, tokenizer, layer_norm=False):
     # variable wrappers would save as separate resources that the restored
     # functions do not read). `variables` (not `weights`): the dropout
     # seed states are read too.
-    module.variables = _tf_variables(list(backbone.variables) + list(mix.variables))
-    module.trainable_variables = _tf_variables(mix.weights)
+    module.variables = tf_variables(list(backbone.variables) + list(mix.variables))
+    module.trainable_variables = tf_variables(mix.weights)
     module.regularization_losses = []
     module.do_lower_case = tf.Variable(lower_case, trainable=False, name="do_lower_case")
     module.max_chars_per_word = tf.Variable(backbone.max_chars_per_word, trainable=False,
