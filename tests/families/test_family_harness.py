@@ -18,7 +18,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import REPO, HERE, family_run, run_config
+from family_harness import HERE, REPO, family_run, run_config
 from family_specs import SPECS
 from tfnlp.errors import TfnlpError
 from tfnlp.models.registry import family_names, get_family
