@@ -40,6 +40,7 @@ import keras  # noqa: E402
 import keras_hub  # noqa: E402
 
 from tfnlp.hub.serving import SERVE_IDS, export_serving_model  # noqa: E402
+from tfnlp.models.registry import get_family  # noqa: E402
 from tfnlp.models.bert.backbone import BertEncoder  # noqa: E402
 from tfnlp.models.bert.presets import get_preset_config  # noqa: E402
 
@@ -72,9 +73,11 @@ class PooledDense(keras.layers.Layer):
 def export_tfnlp(preset, work_dir):
     """Exports tfnlp's serving SavedModel; returns its `serve_ids` function."""
     encoder = BertEncoder.from_preset(preset, vocabulary_size=VOCAB_SIZE)
-    path = export_serving_model(bert_vocab_path(), encoder, PooledDense(2),
+    tokenizer = get_family("bert").load_tokenizer(bert_vocab_path(), lower_case=True,
+                                                  seq_length=SEQ.value)
+    path = export_serving_model(tokenizer, encoder, PooledDense(2),
                                 os.path.join(work_dir, f"tfnlp_{preset}"),
-                                do_lower_case=True, seq_length=SEQ.value)
+                                seq_length=SEQ.value)
     loaded = tf.saved_model.load(path)
     fn = loaded.signatures[SERVE_IDS]
 
