@@ -15,6 +15,39 @@ Example:
 import dataclasses
 
 
+def stateless_epoch_stream(table, seed):
+    """The rows of `table` forever, epoch `e` in a stateless permutation keyed by `(seed, e)`.
+
+    Element `i` (and so batch `k`) depends on the seed alone, for every
+    iterator over the dataset: a re-iterated `Dataset.shuffle` does not
+    give that, and resume-by-skipping needs it.
+
+    Args:
+        table: a tensor or RaggedTensor whose rows are the examples.
+        seed: int.
+
+    Returns:
+        an infinite `tf.data.Dataset` of rows.
+
+    Example:
+
+    >>> import tensorflow as tf
+    >>> ds = stateless_epoch_stream(tf.range(4), seed=0)
+    >>> sorted(int(x) for x in ds.take(4))
+    [0, 1, 2, 3]
+    """
+    import tensorflow as tf
+
+    count = int(table.nrows()) if isinstance(table, tf.RaggedTensor) else int(table.shape[0])
+
+    def pick(i):
+        key = tf.stack([tf.constant(int(seed), tf.int64), i // count])
+        index = tf.random.experimental.index_shuffle(i % count, seed=key, max_index=count - 1)
+        return tf.gather(table, index)
+
+    return tf.data.Dataset.counter().map(pick)
+
+
 @dataclasses.dataclass(frozen=True)
 class DataOptions:
     """The run settings an objective's dataset reads.

@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from tfnlp.errors import TfnlpError
-from tfnlp.objectives.base import Objective
+from tfnlp.objectives.base import Objective, stateless_epoch_stream
 
 # Unigram counts are taken from at most this many training sentences.
 UNIGRAM_MAX_SENTENCES = 200_000
@@ -157,7 +157,8 @@ class BiLM(Objective):
             return features
 
         if split == "train":
-            return self._train_stream(train, seed, options.batch_size).map(
+            return stateless_epoch_stream(tf.constant(train), seed).batch(
+                options.batch_size, drop_remainder=True).map(
                 featurize, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(2)
         table = tf.constant(unigram_nll_table(train, tokenizer, seq_length))
 
@@ -169,23 +170,6 @@ class BiLM(Objective):
 
         ds = tf.data.Dataset.from_tensor_slices(held).batch(options.batch_size)
         return ds.map(featurize).map(with_baseline)
-
-    @staticmethod
-    def _train_stream(sentences, seed, batch_size):
-        """Sentence batches forever: epoch `e` is a stateless permutation of
-        the sentences keyed by `(seed, e)`, so element `i` (and batch `k`)
-        is a function of the seed alone, for every iterator over it."""
-        import tensorflow as tf
-
-        table = tf.constant(sentences)
-        n = len(sentences)
-
-        def pick(i):
-            key = tf.stack([tf.constant(int(seed), tf.int64), i // n])
-            index = tf.random.experimental.index_shuffle(i % n, seed=key, max_index=n - 1)
-            return tf.gather(table, index)
-
-        return tf.data.Dataset.counter().map(pick).batch(batch_size, drop_remainder=True)
 
     def split_features(self, features):
         x = {k: features[k] for k in FEATURE_KEYS}

@@ -37,7 +37,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfnlp.errors import TfnlpError
-from tfnlp.objectives.base import DataOptions, Objective
+from tfnlp.objectives.base import DataOptions, Objective, stateless_epoch_stream
+from tfnlp.text.pretraining_data import ragged_from_rows
 
 MASK_ALPHA = 6
 MAX_SPAN = 5
@@ -130,27 +131,6 @@ def permutation_inputs(token_ids, padding_mask, targets, special_ids, seed, num_
             "target_ids": target_ids, "target_weights": weights}
 
 
-def _ragged(rows):
-    lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
-    values = np.fromiter((t for r in rows for t in r), dtype=np.int32, count=int(lengths.sum()))
-    return tf.RaggedTensor.from_row_lengths(values, lengths)
-
-
-def _stateless_epochs(table, seed):
-    """Rows of `table` forever: epoch `e` is a stateless permutation keyed by
-    `(seed, e)`, so element `i` (and batch `k`) depends on the seed alone,
-    for every iterator over the dataset (a re-iterated `shuffle` does not)."""
-    count = int(table.nrows())
-
-    def pick(i):
-        key = tf.stack([tf.constant(int(seed), tf.int64), i // count])
-        index = tf.random.experimental.index_shuffle(i % count, seed=key,
-                                                     max_index=count - 1)
-        return tf.gather(table, index)
-
-    return tf.data.Dataset.counter().map(pick)
-
-
 class PermutationLM(Objective):
     """The `plm` objective (see the module docstring).
 
@@ -231,9 +211,9 @@ class PermutationLM(Objective):
         special_ids = tuple(sorted({special[k] for k in ("start_of_sequence_id",
                                                          "end_of_segment_id")
                                     if special.get(k) is not None}))
-        table = _ragged([x["tokens_a"] for x in instances])
+        table = ragged_from_rows([x["tokens_a"] for x in instances])
         if repeat:
-            ds = _stateless_epochs(table, seed)
+            ds = stateless_epoch_stream(table, seed)
         else:
             ds = tf.data.Dataset.from_tensor_slices(table)
         ds = ds.ragged_batch(batch_size, drop_remainder=repeat).enumerate()

@@ -168,7 +168,8 @@ def pretrain(config, log=print_log):
         log(f"resuming from {checkpoint.latest} at step {initial_step}")
     log(f"model: {family.name} {config.resolved_preset()} {config.architecture()} "
         f"vocab {tokenizer.vocab_size}; objective {objective.name}; "
-        f"{pretrainer.count_params():,} parameters; strategy "
+        f"{_count_parameters(family.checkpoint_model(pretrainer)):,} parameters "
+        f"trained; strategy "
         f"{type(strategy).__name__} x{strategy.num_replicas_in_sync}")
 
     callback = PretrainingCallback(
@@ -217,6 +218,12 @@ def pretrain(config, log=print_log):
     atomic_write_text(os.path.join(config.model_dir, RESULTS_FILE),
                       json.dumps(result, indent=2) + "\n")
     return result
+
+
+def _count_parameters(trackable):
+    """Parameters a run trains and checkpoints (a distillation teacher is not counted)."""
+    return sum(int(math.prod(v.shape)) for v in trackable.variables
+               if getattr(v, "trainable", True))
 
 
 def _read_results(model_dir):
