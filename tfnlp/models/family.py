@@ -17,6 +17,7 @@ Example:
 """
 
 import dataclasses
+import importlib
 
 from tfnlp.errors import TfnlpError
 
@@ -95,7 +96,13 @@ class Family:
     tokenizer_kind = None
     pooling = "pooled"
     hub_interface = HubInterface()
-    hf_converter = None
+    # "module:NAME" of the HF converter object, imported on first use.
+    hf_converter_path = None
+
+    @property
+    def hf_converter(self):
+        """The family's HF converter (`hf_converter_path`), or None."""
+        return _import_object(self.hf_converter_path) if self.hf_converter_path else None
 
     # --- config ----------------------------------------------------------------
 
@@ -237,6 +244,48 @@ class Family:
         """One line for logs: name, presets, objectives."""
         return (f"{self.name}: presets {', '.join(self.presets)}; objectives "
                 f"{', '.join(self.objectives)}")
+
+
+def _import_object(path):
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class TransformerFamily(Family):
+    """A `Family` whose backbone is a Transformer stack sized by `num_layers`,
+    `hidden_dim`, `num_heads`, `intermediate_dim`: the feed-forward width
+    follows `hidden_dim` (4H) unless given, the heads must divide the width,
+    `dtype` may be set, and the backbone class is named by `backbone_path`
+    (`"module:Class"`, imported on first use, with `from_config`)."""
+
+    backbone_path = None
+
+    def backbone_class(self):
+        """The backbone's Keras class."""
+        return _import_object(self.backbone_path)
+
+    def optional_fields(self):
+        return ("dtype",)
+
+    def derived_overrides(self, preset_config, overrides):
+        if "hidden_dim" in overrides and "intermediate_dim" not in overrides:
+            return {"intermediate_dim": 4 * overrides["hidden_dim"]}
+        return {}
+
+    def check_config(self, config):
+        super().check_config(config)
+        heads, width = config.get("num_heads"), config.get("hidden_dim")
+        if isinstance(heads, int) and isinstance(width, int) and width % heads:
+            raise TfnlpError(f"hidden_dim ({width}) must be divisible by num_heads ({heads}).")
+        dropout = config.get("dropout", 0.0)
+        if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+            raise TfnlpError(f"{self.name} config: dropout must be in [0, 1), got {dropout!r}")
+
+    def build_backbone(self, config, vocabulary_size):
+        return self.backbone_class()(vocabulary_size=vocabulary_size, **config)
+
+    def backbone_from_config(self, config):
+        return self.backbone_class().from_config(config)
 
 
 @dataclasses.dataclass

@@ -21,7 +21,7 @@ Example:
 import os
 
 from tfnlp.errors import TfnlpError
-from tfnlp.models.family import ExportHead, Family, HubInterface
+from tfnlp.models.family import ExportHead, HubInterface, TransformerFamily
 from tfnlp.models.registry import register_family
 from tfnlp.models.bert.presets import BERT_PRESETS
 
@@ -45,7 +45,7 @@ def wordpiece_vocab_path(path):
     return path
 
 
-class WordPieceFamily(Family):
+class WordPieceFamily(TransformerFamily):
     """Shared tokenizer handling of the WordPiece families (BERT, ELECTRA,
     DistilBERT): learn with tf-text's learner, load `vocab.txt`."""
 
@@ -104,41 +104,8 @@ class BertFamily(WordPieceFamily):
     default_objective = "mlm_nsp"
     pooling = "pooled"
     hub_interface = HubInterface(kind="bert_encoder", subobjects=("mlm",))
-
-    @property
-    def hf_converter(self):
-        from tfnlp.models.bert.hf_converter import CONVERTER
-
-        return CONVERTER
-
-    def optional_fields(self):
-        return ("dtype",)
-
-    def derived_overrides(self, preset_config, overrides):
-        # The feed-forward width follows hidden_dim (4H) unless given.
-        if "hidden_dim" in overrides and "intermediate_dim" not in overrides:
-            return {"intermediate_dim": 4 * overrides["hidden_dim"]}
-        return {}
-
-    def check_config(self, config):
-        from tfnlp.models.bert.backbone import validate_encoder_config
-
-        super().check_config(config)
-        validate_encoder_config(1, config["num_layers"], config["num_heads"],
-                                config["hidden_dim"])
-        if not 0 <= config.get("dropout", 0.0) < 1:
-            raise TfnlpError(f"bert config: dropout must be in [0, 1), got "
-                             f"{config['dropout']!r}")
-
-    def build_backbone(self, config, vocabulary_size):
-        from tfnlp.models.bert.backbone import BertEncoder
-
-        return BertEncoder(vocabulary_size=vocabulary_size, **config)
-
-    def backbone_from_config(self, config):
-        from tfnlp.models.bert.backbone import BertEncoder
-
-        return BertEncoder.from_config(config)
+    backbone_path = "tfnlp.models.bert.backbone:BertEncoder"
+    hf_converter_path = "tfnlp.models.bert.hf_converter:CONVERTER"
 
     def build_pretrainer(self, backbone, objective, config, tokenizer, options=None):
         from tfnlp.models.bert.pretrainer import BertPretrainer

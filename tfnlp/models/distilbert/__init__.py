@@ -41,36 +41,14 @@ class DistilBertFamily(WordPieceFamily):
     default_objective = "distill"
     pooling = "first"
     hub_interface = HubInterface(kind="bert_encoder", subobjects=("mlm",))
-
-    @property
-    def hf_converter(self):
-        from tfnlp.models.distilbert.hf_converter import CONVERTER
-
-        return CONVERTER
-
-    def optional_fields(self):
-        return ("dtype",)
-
-    def derived_overrides(self, preset_config, overrides):
-        if "hidden_dim" in overrides and "intermediate_dim" not in overrides:
-            return {"intermediate_dim": 4 * overrides["hidden_dim"]}
-        return {}
+    backbone_path = "tfnlp.models.distilbert.backbone:DistilBertBackbone"
+    hf_converter_path = "tfnlp.models.distilbert.hf_converter:CONVERTER"
 
     def check_config(self, config):
         from tfnlp.models.electra.backbone import check_encoder_config
 
         super().check_config(config)
         check_encoder_config(config, self.name)
-
-    def build_backbone(self, config, vocabulary_size):
-        from tfnlp.models.distilbert.backbone import DistilBertBackbone
-
-        return DistilBertBackbone(vocabulary_size=vocabulary_size, **config)
-
-    def backbone_from_config(self, config):
-        from tfnlp.models.distilbert.backbone import DistilBertBackbone
-
-        return DistilBertBackbone.from_config(config)
 
     def teacher_config(self, options):
         """The student config a distillation run must use, from its teacher.

@@ -51,15 +51,8 @@ class ElectraFamily(WordPieceFamily):
     default_objective = "rtd"
     pooling = "first"
     hub_interface = HubInterface(kind="bert_encoder", subobjects=("rtd",))
-
-    @property
-    def hf_converter(self):
-        from tfnlp.models.electra.hf_converter import CONVERTER
-
-        return CONVERTER
-
-    def optional_fields(self):
-        return ("dtype",)
+    backbone_path = "tfnlp.models.electra.backbone:ElectraBackbone"
+    hf_converter_path = "tfnlp.models.electra.hf_converter:CONVERTER"
 
     def derived_overrides(self, preset_config, overrides):
         # The feed-forward width follows hidden_dim (4H); an unfactorized
@@ -78,16 +71,6 @@ class ElectraFamily(WordPieceFamily):
 
         super().check_config(config)
         check_encoder_config(config, self.name)
-
-    def build_backbone(self, config, vocabulary_size):
-        from tfnlp.models.electra.backbone import ElectraBackbone
-
-        return ElectraBackbone(vocabulary_size=vocabulary_size, **config)
-
-    def backbone_from_config(self, config):
-        from tfnlp.models.electra.backbone import ElectraBackbone
-
-        return ElectraBackbone.from_config(config)
 
     def build_pretrainer(self, backbone, objective, config, tokenizer, options=None):
         """An `ElectraPretrainer`; `options` may set `PRETRAINER_OPTIONS`.

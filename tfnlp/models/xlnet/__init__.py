@@ -29,7 +29,7 @@ Example:
 import os
 
 from tfnlp.errors import TfnlpError
-from tfnlp.models.family import Family, HubInterface
+from tfnlp.models.family import HubInterface, TransformerFamily
 from tfnlp.models.registry import register_family
 from tfnlp.models.xlnet.presets import XLNET_PRESETS
 
@@ -44,7 +44,7 @@ def _model_lower_cases(path):
     return model_proto(read_model(path)[1]).normalizer_spec.name.endswith("_cf")
 
 
-class XLNetFamily(Family):
+class XLNetFamily(TransformerFamily):
     """XLNet: see the module docstring."""
 
     name = "xlnet"
@@ -55,21 +55,8 @@ class XLNetFamily(Family):
     tokenizer_kind = "sentencepiece"
     pooling = "pooled"
     hub_interface = HubInterface(kind="bert_encoder", asset_attribute="sp_model_file")
-
-    @property
-    def hf_converter(self):
-        from tfnlp.models.xlnet.hf_converter import CONVERTER
-
-        return CONVERTER
-
-    def optional_fields(self):
-        return ("dtype",)
-
-    def derived_overrides(self, preset_config, overrides):
-        # The feed-forward width follows hidden_dim (4H) unless given.
-        if "hidden_dim" in overrides and "intermediate_dim" not in overrides:
-            return {"intermediate_dim": 4 * overrides["hidden_dim"]}
-        return {}
+    backbone_path = "tfnlp.models.xlnet.backbone:XLNetBackbone"
+    hf_converter_path = "tfnlp.models.xlnet.hf_converter:CONVERTER"
 
     def check_config(self, config):
         from tfnlp.models.xlnet.backbone import validate_xlnet_config
@@ -124,16 +111,6 @@ class XLNetFamily(Family):
         if lower_case is None:
             lower_case = _model_lower_cases(path)
         return XLNetTokenizer(path, seq_length=seq_length, lower_case=bool(lower_case))
-
-    def build_backbone(self, config, vocabulary_size):
-        from tfnlp.models.xlnet.backbone import XLNetBackbone
-
-        return XLNetBackbone(vocabulary_size=vocabulary_size, **config)
-
-    def backbone_from_config(self, config):
-        from tfnlp.models.xlnet.backbone import XLNetBackbone
-
-        return XLNetBackbone.from_config(config)
 
     def build_pretrainer(self, backbone, objective, config, tokenizer, options=None):
         """An `XLNetPretrainer` (the `plm` options are read by the objective)."""
