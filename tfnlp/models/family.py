@@ -276,7 +276,8 @@ class TransformerFamily(Family):
         super().check_config(config)
         heads, width = config.get("num_heads"), config.get("hidden_dim")
         if isinstance(heads, int) and isinstance(width, int) and width % heads:
-            raise TfnlpError(f"hidden_dim ({width}) must be divisible by num_heads ({heads}).")
+            raise TfnlpError(f"{self.name} config: hidden_dim ({width}) must be divisible "
+                             f"by num_heads ({heads}).")
         dropout = config.get("dropout", 0.0)
         if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
             raise TfnlpError(f"{self.name} config: dropout must be in [0, 1), got {dropout!r}")
