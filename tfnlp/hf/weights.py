@@ -204,6 +204,31 @@ def assign_weights(mapping, tensors, what, model="model"):
     return {key for _, key, _ in mapping}
 
 
+def check_tied(heads, key, reference, consumed, head="head"):
+    """Accepts an output projection that equals the word embeddings (within 1e-6).
+
+    tfnlp's LM heads tie their projection to the token embedding, so a
+    checkpoint's separate copy is only checked, then counted as used.
+
+    Args:
+        heads: dict name -> array, the checkpoint's head tensors.
+        key: the projection's tensor name (absent: nothing to check).
+        reference: the word-embedding matrix.
+        consumed: set of used tensor names (`key` is added).
+        head: how to name the head in the message.
+
+    Raises:
+        TfnlpError: the projection differs (an untied head).
+    """
+    value = heads.get(key)
+    if value is None:
+        return
+    if value.shape != reference.shape or not (abs(value - reference) <= 1e-6).all():
+        raise TfnlpError(f"{key} differs from the word embeddings; tfnlp's MLM head ties "
+                         f"them, so an untied {head} is not supported")
+    consumed.add(key)
+
+
 def check_all_used(variables, mapping, tensors, consumed, what, model="model"):
     """Fails unless every variable was assigned and every tensor consumed.
 

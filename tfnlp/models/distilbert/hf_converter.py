@@ -23,6 +23,7 @@ from tfnlp.hf.folder import CONFIG_FILE, read_config, resolve_hf_folder
 from tfnlp.hf.weights import (
     assign_weights,
     check_all_used,
+    check_tied,
     dense_entries,
     find_prefix,
     keep,
@@ -154,14 +155,8 @@ def load_mlm_head(pretrainer, heads):
     encoder_paths = set(variables_by_path(pretrainer.backbone))
     variables = [v for v in pretrainer.weights if v.path not in encoder_paths]
     consumed = assign_weights(mapping, heads, "MLM head", "DistilBERT")
-    projector = heads.get("vocab_projector.weight")
-    if projector is not None:
-        embedding = variables_by_path(pretrainer.backbone)[TOKEN_EMBEDDING].numpy()
-        if projector.shape != embedding.shape or not (abs(projector - embedding)
-                                                      <= 1e-6).all():
-            raise TfnlpError("vocab_projector.weight differs from the word embeddings; "
-                             "tfnlp's MLM head ties them, so an untied head is not supported")
-        consumed.add("vocab_projector.weight")
+    embedding = variables_by_path(pretrainer.backbone)[TOKEN_EMBEDDING].numpy()
+    check_tied(heads, "vocab_projector.weight", embedding, consumed)
     check_all_used(variables, mapping, heads, consumed, "MLM head", "DistilBERT")
 
 

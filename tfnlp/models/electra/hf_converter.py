@@ -29,6 +29,7 @@ from tfnlp.hf.folder import CONFIG_FILE, read_config, resolve_hf_folder
 from tfnlp.hf.weights import (
     assign_weights,
     check_all_used,
+    check_tied,
     dense_entries,
     find_prefix,
     keep,
@@ -145,16 +146,6 @@ def load_backbone_weights(backbone, tensors):
     check_all_used(backbone.weights, mapping, tensors, consumed, "encoder", "ELECTRA")
 
 
-def _tied(heads, key, reference, consumed):
-    value = heads.get(key)
-    if value is None:
-        return
-    if value.shape != reference.shape or not (abs(value - reference) <= 1e-6).all():
-        raise TfnlpError(f"{key} differs from the word embeddings; tfnlp's MLM head ties "
-                         "them, so an untied generator head is not supported")
-    consumed.add(key)
-
-
 def load_rtd_head(pretrainer, heads):
     """Loads `discriminator_predictions.*` into an `ElectraPretrainer`'s RTD head."""
     entries = dense_entries("rtd_head/dense", "discriminator_predictions.dense")
@@ -180,7 +171,7 @@ def load_mlm_head(pretrainer, heads):
     variables = [v for v in pretrainer.weights if v.path not in encoder_paths]
     consumed = assign_weights(mapping, heads, "MLM head", "ELECTRA generator")
     embedding = variables_by_path(pretrainer.backbone)[TOKEN_EMBEDDING].numpy()
-    _tied(heads, "generator_lm_head.weight", embedding, consumed)
+    check_tied(heads, "generator_lm_head.weight", embedding, consumed, "generator head")
     check_all_used(variables, mapping, heads, consumed, "MLM head", "ELECTRA generator")
 
 
