@@ -2,6 +2,11 @@
 
 Shell (`!`) and magic (`%`) lines are Colab set-up and are skipped; the
 notebooks read `TFNLP_COLAB_SMOKE=1` to shrink their settings.
+
+The BERT notebook ends by printing the label it served. Every other notebook
+ends by printing one JSON line, `{"notebook": STEM, "checks": {NAME: bool}}`,
+whose checks it computed from its own results (a loss that fell, a metric
+above its baseline, an export that reloaded); all of them must be true.
 """
 
 import glob
@@ -42,6 +47,13 @@ def test_notebook_runs_shrunk_on_cpu(path, tmp_path):
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                           timeout=900, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    last_line = proc.stdout.strip().splitlines()[-1]
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if stem != "tfnlp_tpu_pretrain_finetune":
+        summary = json.loads(last_line)
+        assert summary["notebook"] == stem
+        assert summary["checks"] and all(summary["checks"].values()), summary
+        return
     labels = {json.loads(line)["label"]
               for line in open(tmp_path / "work" / "lexnames" / "train.jsonl", encoding="utf-8")}
-    assert proc.stdout.strip().splitlines()[-1] in labels
+    assert last_line in labels
