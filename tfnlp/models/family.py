@@ -164,6 +164,18 @@ class Family:
         """The longest packed input the backbone takes (None: no limit)."""
         return config.get("max_sequence_length")
 
+    def check_objective_options(self, objective, architecture, options):
+        """Raises `TfnlpError` for `objective_options` this family cannot build.
+
+        Called by `PretrainConfig.validate` before any corpus is read.
+        Default: nothing to check (`build_pretrainer` still checks).
+
+        Args:
+            objective: the run's objective name.
+            architecture: the resolved backbone config (minus the vocab size).
+            options: the `objective_options` dict.
+        """
+
     # --- tokenizer (implement) -----------------------------------------------------
 
     def learn_tokenizer(self, files, output, vocab_size, lower_case=True, max_lines=None):

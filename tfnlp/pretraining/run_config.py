@@ -313,8 +313,8 @@ class PretrainConfig:
         if not 0 < self.heldout_percent < 100:
             raise TfnlpError(
                 f"heldout_percent must be between 0 and 100, got {self.heldout_percent!r}")
-        self.resolved_objective_options()
         arch = self.architecture()
+        family.check_objective_options(objective, arch, self.resolved_objective_options())
         limit = family.max_sequence_length(arch)
         if limit is not None and self.seq_length > limit:
             raise TfnlpError(

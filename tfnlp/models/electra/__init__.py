@@ -22,14 +22,11 @@ Example:
 
 from tfnlp.errors import TfnlpError
 from tfnlp.models.bert import WordPieceFamily
+from tfnlp.models.electra.options import PRETRAINER_OPTIONS, check_pretrainer_options  # noqa: F401
 from tfnlp.models.electra.presets import PRESETS
 from tfnlp.models.family import ExportHead, HubInterface
 from tfnlp.models.registry import register_family
 
-# objective_options keys -> ElectraPretrainer arguments.
-PRETRAINER_OPTIONS = ("generator_hidden_ratio", "generator_num_layers",
-                      "generator_num_heads", "generator_intermediate_dim", "rtd_weight",
-                      "sampling_seed")
 
 
 def rtd_export_head(pretrainer):
@@ -89,11 +86,13 @@ class ElectraFamily(WordPieceFamily):
             raise TfnlpError(f"electra cannot pretrain with objective {objective!r}; "
                              f"choose one of {', '.join(self.objectives)}")
         options = dict(options or {})
-        unknown = sorted(set(options) - set(PRETRAINER_OPTIONS))
-        if unknown:
-            raise TfnlpError(f"unknown electra objective option(s) {', '.join(unknown)}; "
-                             f"known: {', '.join(PRETRAINER_OPTIONS)}")
+        check_pretrainer_options(backbone.get_config(), options)
         return ElectraPretrainer(backbone, **options)
+
+    def check_objective_options(self, objective, architecture, options):
+        """An `rtd` run's generator options, checked before any data is read."""
+        if objective == "rtd":
+            check_pretrainer_options(architecture, options)
 
     def export_heads(self, pretrainer):
         return {"rtd": rtd_export_head(pretrainer)}

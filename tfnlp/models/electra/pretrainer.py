@@ -30,55 +30,9 @@ import keras_hub
 
 from tfnlp.errors import TfnlpError
 from tfnlp.models.electra.backbone import INPUT_NAMES, transformer_layers
+from tfnlp.models.electra.options import check_loss_options, generator_shape
 
 MLM_INPUTS = ("masked_lm_positions", "masked_lm_ids", "masked_lm_weights")
-
-
-def generator_shape(backbone, hidden_ratio=0.25, num_layers=None, num_heads=None,
-                    intermediate_dim=None):
-    """The generator's size from the discriminator's and the options.
-
-    Args:
-        backbone: the discriminator (`ElectraBackbone`).
-        hidden_ratio: generator width / discriminator width (ELECTRA: 1/4).
-        num_layers: generator depth (None: the discriminator's).
-        num_heads: generator heads (None: width // 64, at least 1).
-        intermediate_dim: feed-forward width (None: 4 * width).
-
-    Returns:
-        dict `hidden_dim, num_layers, num_heads, intermediate_dim`.
-
-    Raises:
-        TfnlpError: a generator wider than the discriminator, or a bad size.
-
-    Example:
-    >>> class B: hidden_dim, num_layers = 256, 12
-    >>> generator_shape(B())
-    {'hidden_dim': 64, 'num_layers': 12, 'num_heads': 1, 'intermediate_dim': 256}
-    """
-    if isinstance(hidden_ratio, bool) or not isinstance(hidden_ratio, (int, float)) \
-            or hidden_ratio <= 0:
-        raise TfnlpError(f"generator_hidden_ratio must be a positive number, got "
-                         f"{hidden_ratio!r}")
-    hidden = max(1, int(round(backbone.hidden_dim * hidden_ratio)))
-    if hidden > backbone.hidden_dim:
-        raise TfnlpError(
-            f"generator_hidden_ratio={hidden_ratio} makes the generator {hidden} wide, "
-            f"wider than the discriminator ({backbone.hidden_dim}); ELECTRA needs a "
-            "generator at most as wide (the paper's best is 1/4 to 1/2)")
-    shape = {
-        "hidden_dim": hidden,
-        "num_layers": backbone.num_layers if num_layers is None else num_layers,
-        "num_heads": max(1, hidden // 64) if num_heads is None else num_heads,
-        "intermediate_dim": 4 * hidden if intermediate_dim is None else intermediate_dim,
-    }
-    for key, value in shape.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise TfnlpError(f"generator_{key} must be a positive integer, got {value!r}")
-    if hidden % shape["num_heads"]:
-        raise TfnlpError(f"generator_num_heads ({shape['num_heads']}) must divide the "
-                         f"generator width ({hidden})")
-    return shape
 
 
 def scatter_positions(token_ids, positions, values, weights):
@@ -293,11 +247,7 @@ class ElectraPretrainer(LossPretrainer):
         super().__init__(**kwargs)
         shape = generator_shape(backbone, generator_hidden_ratio, generator_num_layers,
                                 generator_num_heads, generator_intermediate_dim)
-        if isinstance(rtd_weight, bool) or not isinstance(rtd_weight, (int, float)) \
-                or rtd_weight < 0:
-            raise TfnlpError(f"rtd_weight must be a non-negative number, got {rtd_weight!r}")
-        if isinstance(sampling_seed, bool) or not isinstance(sampling_seed, int):
-            raise TfnlpError(f"sampling_seed must be an integer, got {sampling_seed!r}")
+        check_loss_options(rtd_weight, sampling_seed)
         self.backbone = backbone
         self.generator = build_generator(backbone, shape)
         self.rtd_head = RtdHead(backbone.hidden_dim, activation=backbone.activation,
