@@ -8,9 +8,14 @@ Example:
 The teacher is a tfnlp model dir or run dir (`RUN/keras`), or an HF BERT
 folder. The student is as wide as the teacher and starts from its
 embeddings and the layers `--student_layers` (default every other layer);
-it uses the teacher's vocab. This is `tfnlp pretrain --family=distilbert
---objective=distill` with the student's config and the teacher's vocab
-filled in: the same run dir, checkpoints (the teacher is not in them) and
+it uses the teacher's vocab. This is an alias of
+
+    tfnlp pretrain --family=distilbert --objective=distill \
+        --objective_options='{"teacher": "bert_run", "student_layers": [0, 2, 4]}' \
+        --input=corpus.txt --steps=2000 --model_dir=student_run
+
+(the family fills in the student's sizes, vocab and casing from the
+teacher): the same run dir, checkpoints (the teacher is not in them) and
 exact resume. The last stdout line is the result as JSON.
 """
 
@@ -55,14 +60,16 @@ def define_flags(flag_values):
 
 
 def config_from_flags(flag_values):
-    """Loads the teacher and returns the run's `PretrainConfig`.
+    """Returns the run's `PretrainConfig`: `tfnlp pretrain --family=distilbert
+    --objective=distill` with the flags as objective options; the student's
+    sizes, vocab and casing come from the teacher through
+    `PretrainConfig.with_family_settings` (as for `tfnlp pretrain`).
 
     Raises:
         TfnlpError: a missing flag, an unusable teacher or bad `--student_layers`.
     """
     import dataclasses
 
-    from tfnlp.models.registry import get_family
     from tfnlp.pretraining.run_config import PretrainConfig
 
     for name in ("teacher", "model_dir"):
@@ -74,19 +81,13 @@ def config_from_flags(flag_values):
     options = {"teacher": teacher_path}
     if flag_values.student_layers:
         options["student_layers"] = flag_values.student_layers
-    config, teacher, layers = get_family("distilbert").teacher_config(options)
-    options["student_layers"] = layers
     options.update({name: flag_values[name].value for name in WEIGHT_FLAGS})
-    assets = teacher.tokenizer.asset_files() if teacher.tokenizer is not None else {}
-    if "vocab.txt" not in assets:
-        raise TfnlpError(f"--teacher {teacher_path}: the teacher has no WordPiece vocab.txt")
     values = {f.name: flag_values[f.name].value for f in dataclasses.fields(PretrainConfig)
               if f.name not in DERIVED_FIELDS}
     return PretrainConfig(
-        vocab=assets["vocab.txt"], family="distilbert", objective="distill",
-        model_config=json.dumps(config, sort_keys=True),
-        objective_options=json.dumps(options, sort_keys=True),
-        lower_case=bool(getattr(teacher.tokenizer, "lower_case", True)), **values)
+        vocab=None, family="distilbert", objective="distill", lower_case=None,
+        objective_options=json.dumps(options, sort_keys=True), **values,
+    ).with_family_settings()
 
 
 def run(flag_values):

@@ -75,8 +75,10 @@ def define_flags(flag_values):
 
 def config_from_flags(flag_values):
     """Returns the `PretrainConfig` the parsed flags describe."""
-    return dataclass_from_flags(flag_values, PretrainConfig,
-                                required=("model_dir", "vocab"), skip=INTERNAL_FIELDS)
+    # --vocab may come from the family (a distillation teacher's): see
+    # `PretrainConfig.with_family_settings`; `validate` asks for it otherwise.
+    return dataclass_from_flags(flag_values, PretrainConfig, required=("model_dir",),
+                                skip=INTERNAL_FIELDS).with_family_settings()
 
 
 def run(flag_values):

@@ -160,6 +160,31 @@ class Family:
                 raise TfnlpError(f"{self.name} config: {key} must be a positive "
                                  f"integer, got {value!r}")
 
+    def run_settings(self, objective, options):
+        """Run settings that an objective's options fix, for the trainer to fill in.
+
+        The trainer (`PretrainConfig.with_family_settings`) starts the run's
+        backbone config from `model_config` (the run's own `--model_config`
+        may add fields, e.g. `dropout`, but not contradict one), takes
+        `vocab` when the run names none, and `lower_case` when the run
+        leaves it None. DistilBERT's `distill` sizes the student from its
+        teacher this way.
+
+        Args:
+            objective: the run's objective name.
+            options: the run's `objective_options` dict.
+
+        Returns:
+            dict with any of `model_config` (dict of backbone fields),
+            `vocab` (tokenizer asset path), `lower_case` (bool), `source`
+            (what fixed them, for messages). Default: `{}`.
+
+        Example:
+        >>> Family().run_settings("mlm", {})
+        {}
+        """
+        return {}
+
     def max_sequence_length(self, config):
         """The longest packed input the backbone takes (None: no limit)."""
         return config.get("max_sequence_length")

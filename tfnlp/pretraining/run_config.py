@@ -72,6 +72,15 @@ def parse_json_setting(value, name):
     return parsed
 
 
+def _same_file(a, b):
+    """Whether two asset paths hold the same bytes (folders: the same path)."""
+    import filecmp
+
+    if os.path.isfile(a) and os.path.isfile(b):
+        return filecmp.cmp(a, b, shallow=False)
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
 def default_learning_rate(hidden_dim):
     """The peak learning rate used when none is given, by model width.
 
@@ -122,7 +131,9 @@ class PretrainConfig:
         objective: one of the family's objectives (None: its default).
         objective_options: JSON object of objective settings (e.g. a
             distillation teacher).
-        lower_case: lower-case the text (must match the vocabulary).
+        lower_case: lower-case the text (must match the vocabulary); None
+            takes the family's `run_settings` (a distillation teacher's
+            casing), else True.
         seq_length: packed sequence length.
         batch_size: global batch size.
         max_predictions_per_seq: masked positions per sequence; None means
@@ -206,6 +217,57 @@ class PretrainConfig:
     def resolved_objective_options(self):
         """`objective_options` as a dict."""
         return parse_json_setting(self.objective_options, "objective_options")
+
+    def with_family_settings(self):
+        """This config with what the family derives from the objective options filled in.
+
+        `Family.run_settings` may fix backbone fields (a distillation
+        student's sizes come from its teacher), the vocab (the teacher's)
+        and the casing; the run's own `model_config` and size flags may add
+        fields (or repeat them) but not contradict them, apart from the
+        dropout rate. Calling it again changes nothing.
+
+        Returns:
+            a `PretrainConfig` (`self` when the family fixes nothing).
+
+        Raises:
+            TfnlpError: a setting of the run that contradicts the family's.
+
+        Example:
+        >>> PretrainConfig(model_dir="run", vocab="v.txt").with_family_settings().vocab
+        'v.txt'
+        """
+        objective = self.resolved_objective()
+        settings = self.family_object().run_settings(objective,
+                                                     self.resolved_objective_options())
+        source = settings.get("source") or f"objective {objective}"
+        changes = {}
+        if settings.get("model_config"):
+            derived = dict(settings["model_config"])
+            given = parse_json_setting(self.model_config, "model_config")
+            given.update({n: getattr(self, n) for n in SIZE_FIELDS
+                          if getattr(self, n) is not None})
+            bad = [f"{k}={v!r} (it must be {derived[k]!r})" for k, v in given.items()
+                   if k in derived and k != "dropout" and v != derived[k]]
+            if bad:
+                raise TfnlpError(f"--model_config / size flags contradict what {source} "
+                                 f"fixes: {'; '.join(bad)}; leave them out")
+            changes["model_config"] = json.dumps(
+                dict(derived, **parse_json_setting(self.model_config, "model_config")),
+                sort_keys=True)
+        if not self.vocab and settings.get("vocab"):
+            changes["vocab"] = settings["vocab"]
+        elif settings.get("vocab") and not _same_file(self.vocab, settings["vocab"]):
+            raise TfnlpError(f"--vocab={self.vocab} differs from {source}'s vocab "
+                             f"{settings['vocab']}; leave --vocab out to use it")
+        casing = settings.get("lower_case")
+        if self.lower_case is None:
+            changes["lower_case"] = True if casing is None else bool(casing)
+        elif casing is not None and bool(casing) != self.lower_case:
+            raise TfnlpError(f"lower_case={self.lower_case} contradicts {source}, which is "
+                             f"{'uncased' if casing else 'cased'}; use "
+                             f"--{'' if casing else 'no'}lower_case")
+        return dataclasses.replace(self, **changes) if changes else self
 
     def architecture(self):
         """Returns the backbone constructor arguments (minus the vocab size).

@@ -147,6 +147,7 @@ def pretrain(config, log=print_log):
     from tfnlp.distribute import resolve_strategy
     from tfnlp.pretraining.builder import build_pretrainer
 
+    config = config.with_family_settings()
     tokenizer, changes = check_run_dir(config)
     family, objective = config.family_object(), config.objective_object()
     corpus = resolve_input(config.input)

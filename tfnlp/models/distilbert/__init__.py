@@ -12,7 +12,11 @@ no pooler; pretrained by distillation from a BERT teacher (or by MLM).
 Objective options of `distill`: `teacher` (a path, or a
 `tfnlp.models.distilbert.distiller.Teacher`), `student_layers` (default
 every other teacher layer), `temperature`, `alpha_ce`, `alpha_mlm`,
-`alpha_cos`, `alpha_mse`.
+`alpha_cos`, `alpha_mse`. `run_settings` gives the trainer the student's
+sizes, vocab and casing from the teacher, so `tfnlp pretrain
+--family=distilbert --objective=distill --objective_options='{"teacher":
+PATH}'` needs no `--model_config` nor `--vocab` (`tfnlp distill` is the same
+run with flags for the options).
 
 Example:
 
@@ -50,6 +54,38 @@ class DistilBertFamily(WordPieceFamily):
         super().check_config(config)
         check_encoder_config(config, self.name)
 
+    def run_settings(self, objective, options):
+        """`distill`: the student's config (the teacher's width, one layer per
+        `student_layers`), the teacher's vocab and casing, read from the
+        teacher's config files (no weights are loaded)."""
+        if objective != "distill":
+            return {}
+        from tfnlp.models.distilbert import distiller
+
+        teacher = self._teacher_option(options)
+        if isinstance(teacher, distiller.Teacher):
+            config = distiller.student_config(teacher.backbone, 0)
+            num_layers, source = teacher.backbone.num_layers, teacher.source
+            assets = teacher.tokenizer.asset_files() if teacher.tokenizer is not None else {}
+            vocab, lower_case = assets.get("vocab.txt"), getattr(teacher.tokenizer,
+                                                                  "lower_case", None)
+        else:
+            found = distiller.teacher_settings(teacher)
+            config, vocab, lower_case = found["config"], found["vocab"], found["lower_case"]
+            num_layers, source = config["num_layers"], found["source"]
+        layers = distiller.resolve_student_layers(options.get("student_layers"), num_layers)
+        return {"model_config": distiller.student_config(config, len(layers)),
+                "vocab": vocab, "lower_case": lower_case,
+                "source": f"the distillation teacher {source}"}
+
+    @staticmethod
+    def _teacher_option(options):
+        teacher = (options or {}).get("teacher")
+        if teacher is None:
+            raise TfnlpError("objective distill needs a teacher: --teacher=PATH (a tfnlp "
+                             "model or run dir, or an HF BERT folder)")
+        return teacher
+
     def teacher_config(self, options):
         """The student config a distillation run must use, from its teacher.
 
@@ -62,10 +98,7 @@ class DistilBertFamily(WordPieceFamily):
         """
         from tfnlp.models.distilbert import distiller
 
-        teacher = (options or {}).get("teacher")
-        if teacher is None:
-            raise TfnlpError("objective distill needs a teacher: --teacher=PATH (a tfnlp "
-                             "model or run dir, or an HF BERT folder)")
+        teacher = self._teacher_option(options)
         if not isinstance(teacher, distiller.Teacher):
             teacher = distiller.load_teacher(teacher)
         layers = distiller.resolve_student_layers(options.get("student_layers"),

@@ -34,6 +34,10 @@ from tfnlp.models.distilbert.backbone import DistilBertBackbone
 from tfnlp.models.electra.backbone import INPUT_NAMES
 from tfnlp.models.electra.pretrainer import LossPretrainer
 
+# The teacher settings a student copies (it is as wide as its teacher).
+STUDENT_FIELDS = ("num_heads", "hidden_dim", "intermediate_dim", "dropout", "activation",
+                  "max_sequence_length", "layer_norm_epsilon", "initializer_range")
+
 
 @dataclasses.dataclass
 class Teacher:
@@ -53,6 +57,38 @@ class Teacher:
     source: str = None
 
 
+def _teacher_folder(path):
+    """`(kind, folder)` of a teacher path: kind `"model_dir"` or `"hf"`.
+
+    Raises:
+        TfnlpError: a path that is neither.
+    """
+    from tfnlp.models.model_dir import is_model_dir
+
+    path = os.fspath(path)
+    if path.startswith("pypi:"):
+        from tfnlp.hf.folder import resolve_hf_folder
+
+        path = resolve_hf_folder(path, what="a distillation teacher")
+    if not os.path.isdir(path):
+        raise TfnlpError(f"--teacher {path}: not a folder (give a tfnlp model dir, a run "
+                         "dir or an HF BERT folder)")
+    if not is_model_dir(path) and is_model_dir(os.path.join(path, "keras")):
+        path = os.path.join(path, "keras")
+    if is_model_dir(path):
+        return "model_dir", path
+    if os.path.isfile(os.path.join(path, "config.json")):
+        from tfnlp.hf.folder import model_type_of
+
+        model_type = model_type_of(path)
+        if model_type != "bert":
+            raise TfnlpError(f"--teacher {path}: HF model_type {model_type!r} is not a BERT "
+                             "teacher (give a BERT checkpoint or a tfnlp model dir)")
+        return "hf", path
+    raise TfnlpError(f"--teacher {path}: neither a tfnlp model dir nor a run dir nor an "
+                     "HF folder (no config.json)")
+
+
 def load_teacher(path):
     """Loads a teacher from a tfnlp model dir, a tfnlp run dir or an HF BERT folder.
 
@@ -69,41 +105,72 @@ def load_teacher(path):
     Raises:
         TfnlpError: a path that is none of these.
     """
-    from tfnlp.models.model_dir import is_model_dir, load_model_dir
+    from tfnlp.models.model_dir import load_model_dir
     from tfnlp.models.registry import get_family
 
-    path = os.fspath(path)
-    if path.startswith("pypi:"):
-        from tfnlp.hf.folder import resolve_hf_folder
-
-        path = resolve_hf_folder(path, what="a distillation teacher")
-    if not os.path.isdir(path):
-        raise TfnlpError(f"--teacher {path}: not a folder (give a tfnlp model dir, a run "
-                         "dir or an HF BERT folder)")
-    if not is_model_dir(path) and is_model_dir(os.path.join(path, "keras")):
-        path = os.path.join(path, "keras")
-    if is_model_dir(path):
+    kind, path = _teacher_folder(path)
+    if kind == "model_dir":
         native = load_model_dir(path)
         pretrainer = native.build_pretrainer()
         return Teacher(native.backbone, native.tokenizer,
                        getattr(pretrainer, "mlm_head", None), source=path)
-    if os.path.isfile(os.path.join(path, "config.json")):
-        from tfnlp.hf.folder import model_type_of
-        from tfnlp.hf.weights import tensor_names
+    from tfnlp.hf.weights import tensor_names
 
-        model_type = model_type_of(path)
-        if model_type != "bert":
-            raise TfnlpError(f"--teacher {path}: HF model_type {model_type!r} is not a BERT "
-                             "teacher (give a BERT checkpoint or a tfnlp model dir)")
-        weights = os.path.join(path, "model.safetensors")
-        heads = os.path.isfile(weights) and any(
-            name.startswith("cls.predictions.") for name in tensor_names(weights))
-        converted = get_family("bert").hf_converter.load(path, with_heads=heads,
-                                                         allow_missing_pooler=True)
-        return Teacher(converted.backbone, converted.tokenizer,
-                       getattr(converted.pretrainer, "mlm_head", None), source=path)
-    raise TfnlpError(f"--teacher {path}: neither a tfnlp model dir nor a run dir nor an "
-                     "HF folder (no config.json)")
+    weights = os.path.join(path, "model.safetensors")
+    heads = os.path.isfile(weights) and any(
+        name.startswith("cls.predictions.") for name in tensor_names(weights))
+    converted = get_family("bert").hf_converter.load(path, with_heads=heads,
+                                                     allow_missing_pooler=True)
+    return Teacher(converted.backbone, converted.tokenizer,
+                   getattr(converted.pretrainer, "mlm_head", None), source=path)
+
+
+def teacher_settings(path):
+    """What a run distilling `path` needs to know before building anything.
+
+    Reads only the teacher's config files (no weights), so the trainer can
+    size the student and pick its vocab before the strategy scope exists.
+
+    Args:
+        path: a teacher path, as for `load_teacher`.
+
+    Returns:
+        dict: `config` (the teacher backbone's constructor arguments),
+        `vocab` (its WordPiece `vocab.txt`), `lower_case` (bool or None),
+        `source` (the resolved folder).
+
+    Raises:
+        TfnlpError: not a teacher folder, or a teacher without `vocab.txt`.
+
+    Example:
+    >>> teacher_settings("bert_run")["config"]["num_layers"]      # doctest: +SKIP
+    4
+    """
+    from tfnlp.io import read_json
+
+    kind, folder = _teacher_folder(path)
+    if kind == "model_dir":
+        saved = read_json(os.path.join(folder, "config.json"), "model dir config")
+        config = dict(saved.get("backbone") or {})
+        vocab = os.path.join(folder, "tokenizer", "vocab.txt")
+        lower_case = (saved.get("tokenizer") or {}).get("lower_case")
+    else:
+        from tfnlp.hf.casing import read_do_lower_case
+        from tfnlp.models.bert.hf_converter import encoder_kwargs_from_hf
+
+        hf_config = os.path.join(folder, "config.json")
+        config = encoder_kwargs_from_hf(read_json(hf_config, "HF config"), hf_config)
+        vocab = os.path.join(folder, "vocab.txt")
+        lower_case = read_do_lower_case(folder, vocab) if os.path.isfile(vocab) else None
+    if not os.path.isfile(vocab):
+        raise TfnlpError(f"--teacher {folder}: the teacher has no WordPiece vocab.txt "
+                         f"({vocab}); a DistilBERT student uses its teacher's vocab")
+    missing = [k for k in ("num_layers", "hidden_dim", "num_heads", "intermediate_dim")
+               if k not in config]
+    if missing:
+        raise TfnlpError(f"--teacher {folder}: its config has no {', '.join(missing)}; "
+                         "is it a BERT-interface encoder?")
+    return {"config": config, "vocab": vocab, "lower_case": lower_case, "source": folder}
 
 
 def resolve_student_layers(student_layers, teacher_num_layers):
@@ -153,25 +220,23 @@ def student_config(teacher_backbone, num_layers, dropout=None):
     """The DistilBERT config of a student as wide as the teacher.
 
     Args:
-        teacher_backbone: the teacher backbone.
+        teacher_backbone: the teacher backbone, or its config dict (as
+            `teacher_settings` returns).
         num_layers: the student's depth.
         dropout: None keeps the teacher's.
 
     Returns:
         dict of `DistilBertBackbone` arguments (no `vocabulary_size`).
     """
-    t = teacher_backbone
-    return {
-        "num_layers": num_layers,
-        "num_heads": t.num_heads,
-        "hidden_dim": t.hidden_dim,
-        "intermediate_dim": t.intermediate_dim,
-        "dropout": t.dropout if dropout is None else dropout,
-        "activation": t.activation,
-        "max_sequence_length": t.max_sequence_length,
-        "layer_norm_epsilon": t.layer_norm_epsilon,
-        "initializer_range": t.initializer_range,
-    }
+    if isinstance(teacher_backbone, dict):
+        t = teacher_backbone
+    else:
+        t = {k: getattr(teacher_backbone, k) for k in STUDENT_FIELDS}
+    config = {k: t[k] for k in STUDENT_FIELDS if k in t}
+    config["num_layers"] = num_layers
+    if dropout is not None:
+        config["dropout"] = dropout
+    return config
 
 
 def _check_student_fits(student, teacher_backbone, student_layers):
