@@ -49,7 +49,7 @@ class Cbow(skipgram.SkipGram):
 
     `build_dataset` yields dicts: `contexts [n, 2*window]`, `context_mask`
     (float32, same shape), `targets [n]`, `negatives [n, negative]`,
-    `learning_rate`, `words`, `batch`.
+    `example_mask [n]` (0 at the padding), `learning_rate`, `words`, `batch`.
     """
 
     name = "cbow"

@@ -18,7 +18,11 @@ Per batch, in `tf.data`:
 - `negative` negatives per pair from the unigram^0.75 distribution (a
   negative equal to the target is dropped, as in the C tool);
 - the learning rate falls linearly from `alpha` (0.025) to `min_alpha`
-  (1e-4) over all batches of all epochs, as in gensim.
+  (1e-4) over all batches of all epochs, as in gensim;
+- the examples are padded to a multiple of `pad_to` (512) with id 0 and
+  `example_mask` 0, so a batch takes one of a few shapes and the XLA-compiled
+  step (`Word2VecPretrainer.compiled_train_step`) compiles a few times, not
+  once per batch.
 
 The updates (plain SGD on the rows used, `tf.IndexedSlices`) live in the
 family's pretrainer (`tfnlp.models.static.pretrainer`). A batch's updates
@@ -53,6 +57,7 @@ DEFAULTS = {
     "start_batch": 0,
     "max_lines": None,
     "ns_exponent": 0.75,
+    "pad_to": 512,
 }
 _SEEDS = {"subsample": 1, "window": 2, "negatives": 3}
 
@@ -79,7 +84,8 @@ def word2vec_options(extra, defaults=None):
         raise TfnlpError(f"unknown word2vec option(s) {', '.join(unknown)}; known: "
                          f"{', '.join(sorted(known))}")
     options = {**defaults, **extra}
-    for key in ("window", "negative", "epochs", "chunk_words", "max_sentence_words"):
+    for key in ("window", "negative", "epochs", "chunk_words", "max_sentence_words",
+                "pad_to"):
         value = options[key]
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
             raise TfnlpError(f"word2vec option {key} must be an integer >= 1, got {value!r}")
@@ -273,6 +279,29 @@ def _seed(seed, purpose, batch):
                      tf.cast(batch, tf.int64)])
 
 
+def pad_examples(features, multiple):
+    """Pads every feature's first axis to a multiple of `multiple` with zeros
+    and adds `example_mask` (float32, 1 for the real examples).
+
+    Args:
+        features: dict of tensors with the same first dimension `n`.
+        multiple: int >= 1.
+
+    Returns:
+        dict, the padded features and `example_mask`.
+    """
+    import tensorflow as tf
+
+    n = tf.shape(next(iter(features.values())))[0]
+    padded = (n + multiple - 1) // multiple * multiple
+    out = {}
+    for name, value in features.items():
+        rank = len(value.shape)
+        out[name] = tf.pad(value, [[0, padded - n]] + [[0, 0]] * (rank - 1))
+    out["example_mask"] = tf.pad(tf.ones([n], tf.float32), [[0, padded - n]])
+    return out
+
+
 def skipgram_pairs(ids, sentences, window, seed, batch):
     """(input, target) pairs within each centre word's dynamic window.
 
@@ -304,8 +333,9 @@ class SkipGram(Objective):
     """Skip-gram with negative sampling (see the module docstring).
 
     `build_dataset` yields dicts: `inputs [P]`, `targets [P]`, `negatives
-    [P, negative]` (int32), `learning_rate` (float32 scalar), `words` (raw
-    corpus words the batch covered), `batch` (its index).
+    [P, negative]` (int32), `example_mask [P]` (float32, 0 at the padding),
+    `learning_rate` (float32 scalar), `words` (raw corpus words the batch
+    covered), `batch` (its index).
     """
 
     name = "skipgram"
@@ -365,7 +395,8 @@ class SkipGram(Objective):
 
         def make(batch):
             words, lines, raw = subsampled_chunk(ids, sentences, keep, batch, num_chunks, seed)
-            features = self.examples(words, lines, settings, cdf, seed, batch)
+            features = pad_examples(self.examples(words, lines, settings, cdf, seed, batch),
+                                    int(settings["pad_to"]))
             features["learning_rate"] = learning_rate(
                 tf.minimum(batch, total), total, float(settings["alpha"]),
                 float(settings["min_alpha"]))

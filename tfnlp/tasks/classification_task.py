@@ -74,7 +74,8 @@ class ClassificationTask:
             packed = self.tokenizer.pack(segments, self.seq_length)
             for k, v in packed.items():
                 parts.setdefault(k, []).append(np.asarray(v))
-        return {k: np.concatenate(v).astype(np.int32) for k, v in parts.items()}
+        return {k: np.concatenate(v) if v[0].dtype == object  # strings (StringInputs)
+                else np.concatenate(v).astype(np.int32) for k, v in parts.items()}
 
     def _split(self, data):
         x = self.encode(data.texts, data.texts_b)

@@ -10,7 +10,13 @@
    import output dir);
 3. a TF-Hub encoder SavedModel (`saved_model.pb`), loaded with
    `tfnlp.hub.HubLayer`, trainable;
-4. a folder holding such a module as `encoder/` (`tfnlp export` output).
+4. a folder holding such a module as `encoder/` (`tfnlp export` output);
+5. a TF-Hub text-embedding module (strings `[batch]` -> `[batch, dim]`:
+   Google's nnlm / Wiki-words, the word2vec / GloVe `embedding` module),
+   or a folder holding one as `embedding/`: kind `"text_embedding"`, one
+   string input `text` (`tfnlp.text.string_inputs.StringInputs` passes the
+   texts through; the module tokenizes them itself), sentence
+   classification only.
 
 Every source carries its family (`tfnlp.models.registry.get_family`) and
 the family's `Tokenizer`: from the model dir's `tokenizer/` folder, or
@@ -31,10 +37,12 @@ import os
 from tfnlp.errors import TfnlpError
 from tfnlp.hub.serving import keras_input_specs as input_specs
 from tfnlp.io import is_saved_model_dir
+from tfnlp.text.string_inputs import TEXT_KEY  # a text-embedding module's one input
 
 DEFAULT_HUB_FAMILY = "bert"  # modules without `tfnlp_family` (Google's BERT modules)
 ASSET_ATTRIBUTES = ("vocab_file", "sp_model_file")
 TOKEN_INPUTS = ("token_ids", "segment_ids", "padding_mask")
+TEXT_EMBEDDING_FAMILY = "word2vec"  # family recorded for a foreign text-embedding module
 
 
 @dataclasses.dataclass
@@ -42,7 +50,8 @@ class EncoderSource:
     """An encoder to fine-tune, with its family and tokenizer.
 
     Attributes:
-        kind: "native" (a family backbone) or "hub" (a TF-Hub SavedModel).
+        kind: "native" (a family backbone), "hub" (a TF-Hub encoder
+            SavedModel) or "text_embedding" (a strings -> vectors module).
         path: the model dir or SavedModel dir.
         family: the `tfnlp.models.family.Family`.
         tokenizer: the family `Tokenizer` (tokenize, pack, special tokens).
@@ -71,7 +80,8 @@ class EncoderSource:
     def token_inputs(self):
         """True if the encoder reads token ids (`token_ids`, `segment_ids`,
         `padding_mask`), as the word-aligned tasks (NER, SQuAD) need."""
-        return set(self.input_specs) == set(TOKEN_INPUTS)
+        names = set(self.input_specs)
+        return {"token_ids", "padding_mask"} <= names <= set(TOKEN_INPUTS)
 
     @property
     def pooling(self):
@@ -97,7 +107,8 @@ class EncoderSource:
             trainable: bool. False freezes it (feature-based use).
 
         Returns:
-            The family backbone (native) or a `tfnlp.hub.HubLayer` (hub).
+            The family backbone (native) or a `tfnlp.hub.HubLayer` (hub,
+            text_embedding).
             Call it through `call_encoder`.
         """
         loaded, self.backbone = self.backbone, None
@@ -107,11 +118,14 @@ class EncoderSource:
             encoder = loaded if loaded is not None else load_model_dir(self.path).backbone
         else:
             from tfnlp.hub.keras_layer import HubLayer
+            from tfnlp.hub.loader import load_module
 
             # A loaded object is fine here: task models are exported as
             # SavedModels, never re-serialized from their Keras config.
-            encoder = HubLayer(loaded if loaded is not None else self.path,
-                               trainable=trainable, name="hub_encoder")
+            loaded = loaded if loaded is not None else load_module(self.path)
+            encoder = HubLayer(loaded, trainable=trainable, name="hub_encoder")
+            # The serving export tracks the module (its lookup tables).
+            encoder.hub_module = loaded
         encoder.trainable = trainable
         if not trainable:
             # Layer.trainable=False does not reach variables that HubLayer
@@ -143,14 +157,26 @@ def call_encoder(encoder, inputs, training=None):
 
     Args:
         encoder: from `EncoderSource.build_encoder`.
-        inputs: dict with `token_ids`, `segment_ids`, `padding_mask`.
+        inputs: dict with `token_ids`, `segment_ids`, `padding_mask`, or
+            with `text` (a text-embedding module).
         training: passed on (dropout).
 
     Returns:
-        dict with `sequence_output`, `pooled_output`, `encoder_outputs`.
+        dict with `sequence_output`, `pooled_output`, `encoder_outputs`
+        (a text-embedding module: `pooled_output` = its vectors, the
+        sequence output one position holding them).
     """
+    from keras import ops
+
     from tfnlp.hub.keras_layer import HubLayer
 
+    if TEXT_KEY in inputs:
+        vectors = encoder(inputs[TEXT_KEY], training=training)
+        if isinstance(vectors, dict):
+            vectors = vectors.get("default", next(iter(vectors.values())))
+        sequence = ops.expand_dims(vectors, 1)
+        return {"sequence_output": sequence, "pooled_output": vectors,
+                "encoder_outputs": [sequence]}
     if isinstance(encoder, HubLayer):
         outputs = encoder({
             "input_word_ids": inputs["token_ids"],
@@ -210,6 +236,37 @@ def hub_tokenizer_asset(path, obj):
         "Export it with `tfnlp export`.")
 
 
+def _text_embedding_source(path, obj):
+    import tensorflow as tf
+
+    from tfnlp.hub.loader import module_family
+    from tfnlp.models.registry import get_family
+    from tfnlp.text.string_inputs import StringInputs
+
+    probe = obj(tf.constant(["a"]))
+    if isinstance(probe, dict):
+        probe = probe.get("default", next(iter(probe.values())))
+    if len(probe.shape) != 2:
+        raise TfnlpError(f"{path}: the text-embedding module returns shape "
+                         f"{tuple(probe.shape)} for 1 string; expected [batch, dim].")
+    # A foreign module (no tfnlp_family) is a static embedding all the same.
+    family = get_family(module_family(obj) or TEXT_EMBEDDING_FAMILY)
+    return EncoderSource(
+        kind="text_embedding", path=path, family=family, tokenizer=StringInputs(),
+        max_sequence_length=None, num_layers=0, hidden_dim=int(probe.shape[-1]),
+        backbone=obj, input_specs={TEXT_KEY: ((), "string")})
+
+
+def _is_text_embedding(obj):
+    from tfnlp.hub.loader import check_text_embedding_interface
+
+    try:
+        check_text_embedding_interface(obj)
+    except (TfnlpError, TypeError, ValueError):
+        return False
+    return True
+
+
 def _hub_source(path):
     import numpy as np
     import tensorflow as tf
@@ -218,7 +275,10 @@ def _hub_source(path):
     from tfnlp.hub.loader import load_module
     from tfnlp.models.registry import get_family
 
-    obj = load_module(path, expect="encoder")
+    obj = load_module(path)
+    if _is_text_embedding(obj):
+        return _text_embedding_source(path, obj)
+    obj = load_module(obj, expect="encoder")
     family = get_family(_module_string(obj, "tfnlp_family") or DEFAULT_HUB_FAMILY)
     lower = getattr(obj, "do_lower_case", None)
     lower_case = None if lower is None else bool(np.asarray(lower))
@@ -270,9 +330,10 @@ def resolve_encoder(path):
         return _native_source(os.path.join(path, "keras"))
     if is_saved_model_dir(path):
         return _hub_source(path)
-    if is_saved_model_dir(os.path.join(path, "encoder")):
-        return _hub_source(os.path.join(path, "encoder"))
+    for sub in ("encoder", "embedding"):
+        if is_saved_model_dir(os.path.join(path, sub)):
+            return _hub_source(os.path.join(path, sub))
     raise TfnlpError(
         f"--encoder={path}: found neither a tfnlp model dir (config.json of format "
-        f"{FORMAT!r}, here or in keras/) nor a TF-Hub encoder SavedModel "
-        "(saved_model.pb, here or in encoder/).")
+        f"{FORMAT!r}, here or in keras/) nor a TF-Hub encoder or text-embedding "
+        "SavedModel (saved_model.pb, here or in encoder/ or embedding/).")

@@ -138,8 +138,12 @@ def build_task_model(task, source, num_labels=None, mode="finetune", dropout=0.1
             if "pooler" in variable.path:
                 variable.trainable = False
     specs = source.input_specs if source is not None else input_specs(encoder)
-    if "padding_mask" not in specs:
-        raise TfnlpError(f"the encoder takes {sorted(specs)}; task heads need its padding_mask")
+    if "padding_mask" not in specs and (feature or task != "classification"
+                                        or pooling != "pooled"):
+        # A text-embedding module: one vector per text, no positions.
+        raise TfnlpError(f"the encoder takes {sorted(specs)}; this head needs its "
+                         "padding_mask (an encoder of one vector per text fits only "
+                         "--task=classification --mode=finetune --pooling=pooled)")
     inputs = {k: keras.Input(shape=shape, dtype=dtype, name=k)
               for k, (shape, dtype) in specs.items()}
     encoded = call_encoder(encoder, inputs)

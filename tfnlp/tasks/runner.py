@@ -346,6 +346,8 @@ def write_output(config, source, task, model, seq_length, record):
     serving = build_serving_module(source.tokenizer, model,
                                    keras.layers.Identity(name="outputs"),
                                    seq_length=seq_length, text_pairs=text_pairs)
+    if getattr(model.encoder, "hub_module", None) is not None:
+        serving[0].hub_module = model.encoder.hub_module  # tables, assets it uses
     info = {"format": FORMAT, "task": config.task, "seq_length": seq_length,
             "family": source.family.name, "tokenizer": TOKENIZER_DIR,
             "tokenizer_kind": source.tokenizer.kind,
@@ -396,7 +398,12 @@ def finetune(config):
             f"--task={config.task} aligns words with token pieces, but this "
             f"{source.family.name} encoder reads {sorted(source.input_specs)}; use "
             "--task=classification")
-    learning_rate = config.learning_rate or default_learning_rate(config.mode, config.schedule)
+    # A family may set its own linear fine-tuning rate (static embeddings:
+    # a bag of word vectors and a linear head train from ~scratch).
+    family_rate = (getattr(source.family, "finetune_learning_rate", None)
+                   if (config.mode, config.schedule) == ("finetune", "linear") else None)
+    learning_rate = (config.learning_rate or family_rate
+                     or default_learning_rate(config.mode, config.schedule))
     options = {}
     if config.task == "squad":
         options = {"doc_stride": config.doc_stride, "max_query_length": config.max_query_length}

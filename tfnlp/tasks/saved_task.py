@@ -140,6 +140,10 @@ def saved_tokenizer(path, info):
         if key not in info:
             raise TfnlpError(f"{os.path.join(path, TASK_FILE)}: no {key!r}; re-run "
                              "tfnlp finetune with this version of tfnlp.")
+    from tfnlp.text.string_inputs import StringInputs
+
+    if info.get("tokenizer_kind") == StringInputs.kind:  # a text-embedding module
+        return StringInputs(seq_length=int(info["seq_length"]))
     return get_family(info["family"]).load_tokenizer(
         os.path.join(path, info["tokenizer"]), lower_case=info.get("lower_case"),
         seq_length=int(info["seq_length"]))

@@ -17,9 +17,10 @@ class TaskSplit:
     """One data file turned into model features.
 
     Attributes:
-        x: dict of int32 numpy arrays, the packed model inputs (`token_ids,
+        x: dict of numpy arrays, the packed model inputs (int32 `token_ids,
             segment_ids, padding_mask` `[N, seq_length]`, plus any other key
-            the family tokenizer packs, e.g. ELMo's `char_ids`).
+            the family tokenizer packs, e.g. ELMo's `char_ids`; a
+            text-embedding module's strings `text` `[N]`).
         y: dict output name -> int32 numpy targets, or None (no labels).
         sample_weight: dict output name -> float32 weights, or None.
         extra: whatever the task's scorer / decoder needs (examples,
@@ -34,7 +35,7 @@ class TaskSplit:
     @property
     def size(self):
         """int: number of feature rows."""
-        return len(self.x["token_ids"])
+        return len(next(iter(self.x.values())))
 
     def inputs(self, names=None):
         """`x` restricted to `names` (a model's input names; None: all).

@@ -40,3 +40,44 @@ def tokenizer(corpus, tmp_path_factory):
 
     learn_word_vocab(corpus, min_count=1).save(str(folder))
     return family.load_tokenizer(str(folder))
+
+
+@pytest.fixture(scope="session")
+def lexnames(tmp_path_factory):
+    """A small real WordNet gloss -> lexname sample (train 400, eval 120)."""
+    from tfnlp.data.wordnet import sample_gloss_classification
+
+    return sample_gloss_classification(str(tmp_path_factory.mktemp("lexnames")), 400, 120,
+                                       seed=0)
+
+
+@pytest.fixture(scope="session")
+def w2v_run(lexnames, tmp_path_factory):
+    """A tiny word2vec run (dim 16) trained on the lexname glosses and the
+    structured corpus, with its text-embedding module exported to `hub`."""
+    import json
+
+    from tfnlp.hub.export import export_modules
+    from tfnlp.models.model_dir import load_model_dir
+    from tfnlp.models.static.training import train_static
+
+    folder = tmp_path_factory.mktemp("w2v_run")
+    texts = [json.loads(line)["text"] for line in open(lexnames["train"], encoding="utf-8")]
+    corpus_path = make_corpus(folder / "corpus.txt", lines=300)
+    with open(corpus_path, "a", encoding="utf-8") as f:
+        f.write("\n".join(texts) + "\n")
+    run = str(folder / "run")
+    result = train_static("word2vec", corpus_path, run, hidden_dim=16, min_count=2,
+                          options={"epochs": 2, "chunk_words": 4000, "window": 4,
+                                   "negative": 4, "sample": 1e-3}, log_every=0)
+    native = load_model_dir(result["model_dir"])
+    hub = export_modules(native.family, native.backbone, native.tokenizer,
+                         str(folder / "hub"))
+    return {"run": run, "hub": str(folder / "hub"), "module": hub["embedding"],
+            "result": result}
+
+
+@pytest.fixture(scope="session")
+def word_classes():
+    """The structured corpus's word classes: name -> words."""
+    return {"ANIMAL": ANIMALS, "FOOD": FOODS, "PLACE": PLACES}
