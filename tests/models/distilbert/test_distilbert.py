@@ -173,6 +173,10 @@ def test_hidden_state_distillation_without_mlm_head(teacher, tokenizer, dataset,
     pretrainer = _distiller(headless, tokenizer, student_layers="1,3")
     assert "distilling hidden states only" in capsys.readouterr().err
     assert FAMILY.export_heads(pretrainer) == {}
+    # The frozen head shares the token embedding, which keeps training.
+    trained = {id(v) for v in pretrainer.trainable_variables}
+    assert id(pretrainer.student.token_embedding.embeddings) in trained
+    assert not pretrainer.mlm_head.trainable_variables
     # Move the student away from its teacher-copied start, then distil back.
     rng = np.random.default_rng(0)
     for variable in pretrainer.student.transformer_layers[-1].trainable_weights:

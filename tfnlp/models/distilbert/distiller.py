@@ -395,8 +395,11 @@ class DistillationPretrainer(LossPretrainer):
             teacher.mlm_head.trainable = False
             self.mlm_head.set_weights(_head_weights_for(self.mlm_head, teacher.mlm_head))
         self.uses_mlm = teacher.mlm_head is not None
-        # Without a teacher MLM head no loss reads the student's head: freeze it.
+        # Without a teacher MLM head no loss reads the student's head: freeze it
+        # (the head tracks the student's token embedding, which stays trainable).
+        embedding_trainable = student.token_embedding.trainable
         self.mlm_head.trainable = self.uses_mlm
+        student.token_embedding.trainable = embedding_trainable
         self.layer_map = teacher_layer_map(student.num_layers, teacher.backbone.num_layers)
         self.temperature = float(temperature)
         self.alpha_ce, self.alpha_mlm = float(alpha_ce), float(alpha_mlm)
