@@ -86,11 +86,12 @@ def run_tfnlp(path, args, output):
         min_count=args.min_count, seed=args.seed, max_lines=args.max_lines,
         options={"window": args.window, "negative": args.negative, "sample": args.sample,
                  "epochs": args.epochs, "chunk_words": args.chunk_words},
-        log_every=args.log_every)
+        log_every=args.log_every,
+        jit_compile={"auto": None, "on": True, "off": False}[args.jit_compile])
     vectors = WordVectors.load(result["vectors"])
     words_per_second = result["words"] / result["seconds"]
     return vectors, {"seconds": result["seconds"], "words_per_second": words_per_second,
-                     "vocab_size": result["vocab_size"]}
+                     "vocab_size": result["vocab_size"], "xla": result["xla"]}
 
 
 def main():
@@ -108,6 +109,8 @@ def main():
     parser.add_argument("--restrict_vocab", type=int, default=30000)
     parser.add_argument("--log_every", type=int, default=500)
     parser.add_argument("--skip_gensim", action="store_true")
+    parser.add_argument("--jit_compile", choices=("auto", "on", "off"), default="auto",
+                        help="tfnlp's XLA step (auto: runs of >= 400 batches)")
     args = parser.parse_args()
 
     from tfnlp.data.gcide import gcide_corpus

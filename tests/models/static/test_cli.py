@@ -62,3 +62,35 @@ def test_evaluate_analogy_and_plot_commands(tmp_path, capsys):
     assert len(open(paths["projector"]["tensors"]).read().splitlines()) == 500
     assert main(["tfnlp", "plot_embeddings", "--vectors=glove-6b-50d", f"--output={png}",
                  "--offsets=man-king"]) == 2
+
+
+def _bad_input_cases(corpus, tmp):
+    """(arguments, the message's key phrase) for each bad input of the issue."""
+    ragged = tmp / "ragged.txt"
+    ragged.write_text("2 3\nthe 0.1 0.2 0.3\nof 1 2\n", encoding="utf-8")
+    good = tmp / "good.txt"
+    good.write_text("2 2\nking 1 0\nqueen 0 1\n", encoding="utf-8")
+    pairs_format = tmp / "analogies.tsv"
+    pairs_format.write_text("king\tqueen\t7.5\n", encoding="utf-8")
+    out = str(tmp / "run")
+    return [
+        (["word2vec", f"--input={corpus}", f"--output={out}1", "--min_count=1000000"],
+         "no word occurs at least min_count"),
+        (["word2vec", f"--input={corpus}", f"--output={out}2", "--window=0"],
+         "window must be an integer >= 1"),
+        (["word2vec", f"--input={corpus}", f"--output={out}3", "--negative=0"],
+         "negative must be an integer >= 1"),
+        (["evaluate_embeddings", f"--vectors={ragged}"], "ragged.txt:3: row has 2 values"),
+        (["evaluate_embeddings", f"--vectors={good}", f"--analogies={pairs_format}"],
+         "': section' line"),
+        (["analogy", f"--vectors={good}", "--query=king - zzqx"],
+         "'zzqx' is not in the vocabulary"),
+    ]
+
+
+def test_bad_inputs_give_one_clear_error_each(corpus, tmp_path, capsys):
+    for args, message in _bad_input_cases(corpus, tmp_path):
+        assert main(["tfnlp"] + args) == 2, args
+        err = capsys.readouterr().err
+        assert message in err, (args, err[-500:])
+        assert "Traceback" not in err, args
