@@ -20,6 +20,11 @@ from tfnlp.finetuning.variable_groups import groups_from_layers
         ("transformer/layer_3/self_attention/query/kernel:0", "transformer_layer_3"),
         ("bert/encoder/layer_7/output/dense/kernel:0", "transformer_layer_7"),
         ("layer_1/attention/kernel", "transformer_layer_1"),
+        # ELMo's biLSTM layers (native paths, TF names, HubLayer's "__" names).
+        ("lstm_layer_1/backward/cell/kernel:0", "lstm_layer_1"),
+        ("lstm_layer_0__forward__cell__projection", "lstm_layer_0"),
+        ("embeddings/char_cnn/conv_0/kernel:0", "embeddings"),
+        ("elmo_scalar_mix/gamma:0", "head"),
         # Layer-internal names that mention embeddings / layer_norm.
         ("transformer_layer_0/self_attention_layer_norm/gamma", "transformer_layer_0"),
         ("pooler/kernel", "pooler"),
@@ -57,6 +62,13 @@ def test_layers_sorted_numerically():
         "transformer_layer_0", "transformer_layer_1", "transformer_layer_2",
         "transformer_layer_10", "head",
     ]
+
+
+def test_elmo_lstm_layers_sorted_and_required():
+    names = ["lstm_layer_1/forward/cell/kernel", "embeddings/projection/kernel",
+             "lstm_layer_0/backward/cell/bias", "task/kernel"]
+    assert list(group_variables(names, require_layers=True)) == [
+        "embeddings", "lstm_layer_0", "lstm_layer_1", "head"]
 
 
 def test_bert_encoder_pooler_merge_or_separate():

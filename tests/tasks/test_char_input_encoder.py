@@ -50,3 +50,26 @@ def test_elmo_classification_end_to_end(elmo_dir):
         finetune(FinetuneConfig(encoder=model, task="ner", output=os.path.join(root, "ner"),
                                 train=H.write_conll(os.path.join(root, "t.conll")),
                                 seq_length=16, verbose=False))
+
+
+@pytest.mark.slow
+def test_elmo_feature_mode_through_the_cli(elmo_dir, capsys):
+    """`tfnlp finetune --mode=feature`: the ELMo layers stay frozen, the mix trains."""
+    import json
+
+    from tfnlp.cli.main import main
+    from tfnlp.tasks.saved_task import load_saved_task
+
+    root, model = elmo_dir
+    train, held = H.classification_split()
+    train = H.write_classification(os.path.join(root, "ftrain.jsonl"), train)
+    held = H.write_classification(os.path.join(root, "feval.jsonl"), held)
+    out = os.path.join(root, "feature_out")
+    assert main(["tfnlp", "finetune", f"--encoder={model}", "--task=classification",
+                 f"--train={train}", f"--eval={held}", f"--output={out}", "--mode=feature",
+                 "--task_network=dense", "--epochs=3", "--batch_size=8", "--seq_length=16",
+                 "--learning_rate=0.01"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert 0.0 <= result["accuracy"] <= 1.0
+    saved = load_saved_task(out)
+    assert saved.evaluate(held)["accuracy"] == pytest.approx(result["accuracy"])

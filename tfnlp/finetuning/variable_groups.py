@@ -21,9 +21,11 @@ The group of a variable (by name) comes from its path (`keras.Variable.path`, e.
 same with `/` turned into `_` as `keras.layers.TFSMLayer` does). Rules, first
 match wins:
 
-1. A layer index: `transformer_layer_{i}`, Model-Garden `transformer/layer_{i}`,
-   or a path segment `layer_{i}` / `encoder_layer_{i}` (only at the start of
-   a segment, so a head layer called `dense_layer_1` is not taken for layer 1).
+1. A layer index: ELMo's `lstm_layer_{i}` (group `lstm_layer_{i}`, as the
+   ELMo family names its native groups), `transformer_layer_{i}`, Model-Garden
+   `transformer/layer_{i}`, or a path segment `layer_{i}` / `encoder_layer_{i}`
+   (only at the start of a segment, so a head layer called `dense_layer_1` is
+   not taken for layer 1).
 2. `pooler` (also Model Garden's `pooler_transform`).
 3. A word `embedding` / `embeddings` (`token_embedding`, `word_embeddings`,
    `embeddings/layer_norm`, ...).
@@ -54,11 +56,14 @@ EMBEDDINGS = "embeddings"
 POOLER = "pooler"
 HEAD = "head"
 LAYER_PREFIX = "transformer_layer_"
+LSTM_LAYER_PREFIX = "lstm_layer_"
 
 # A path segment starts at the beginning, after "/" or after ":" (never
 # after "_", so "dense_layer_1" is no layer); TFSMLayer writes "/" as "_", so
 # the explicit `transformer_layer_` forms also accept a leading "_".
+_LSTM_LAYER_PATTERN = re.compile(r"(?:^|[/_:])lstm_layer_(\d+)(?![0-9])")
 _LAYER_PATTERNS = (
+    _LSTM_LAYER_PATTERN,
     re.compile(r"(?:^|[/_:])transformer_layer_(\d+)(?![0-9])"),
     re.compile(r"(?:^|[/:])transformer/layer_(\d+)(?![0-9])"),
     re.compile(r"(?:^|[/:])(?:encoder[/_])?layer_(\d+)(?![0-9])"),
@@ -125,8 +130,8 @@ def variable_group(variable):
         variable: a `keras.Variable`, a `tf.Variable` or a name string.
 
     Returns:
-        str: `"embeddings"`, `"transformer_layer_{i}"`, `"pooler"` or
-        `"head"`.
+        str: `"embeddings"`, `"transformer_layer_{i}"` (`"lstm_layer_{i}"`
+        for ELMo's biLSTM layers), `"pooler"` or `"head"`.
 
     Example:
 
@@ -134,8 +139,13 @@ def variable_group(variable):
     'transformer_layer_1'
     >>> variable_group("embeddings/token_embedding/embeddings")
     'embeddings'
+    >>> variable_group("lstm_layer_1/backward/cell/kernel:0")
+    'lstm_layer_1'
     """
     name = variable_name(variable)
+    lstm = _LSTM_LAYER_PATTERN.search(name)
+    if lstm:
+        return f"{LSTM_LAYER_PREFIX}{int(lstm.group(1))}"
     index = layer_index(name)
     if index is not None:
         return f"{LAYER_PREFIX}{index}"
@@ -149,8 +159,9 @@ def variable_group(variable):
 def _sort_key(group):
     if group == EMBEDDINGS:
         return (0, 0)
-    if group.startswith(LAYER_PREFIX):
-        return (1, int(group[len(LAYER_PREFIX):]))
+    for prefix in (LAYER_PREFIX, LSTM_LAYER_PREFIX):
+        if group.startswith(prefix):
+            return (1, int(group[len(prefix):]))
     if group == POOLER:
         return (2, 0)
     return (3, 0)
@@ -192,7 +203,7 @@ def group_variables(variables, pooler="merge", require_layers=False):
     for variable in variables:
         raw[variable_group(variable)].append(variable)
     layers = sorted(
-        (g for g in raw if g.startswith(LAYER_PREFIX)), key=_sort_key
+        (g for g in raw if g.startswith((LAYER_PREFIX, LSTM_LAYER_PREFIX))), key=_sort_key
     )
     if require_layers and not layers:
         shown = ", ".join(variable_name(v) for v in variables[:5])
@@ -201,7 +212,7 @@ def group_variables(variables, pooler="merge", require_layers=False):
             f"({len(variables)} variables, e.g. {shown or 'none'}). "
             "Discriminative learning rates and gradual unfreezing need "
             "variables named with `transformer_layer_{i}` (or "
-            "`transformer/layer_{i}`, `layer_{i}`); re-export the module with "
+            "`transformer/layer_{i}`, `layer_{i}`, ELMo's `lstm_layer_{i}`); re-export the module with "
             "layer-indexed names, or use a single learning rate "
             "(schedule 'linear')."
         )

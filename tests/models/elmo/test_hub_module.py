@@ -77,3 +77,39 @@ def test_tf_keras_hub_layer_signature_and_trainable_mix(exported):
     assert all(m for m, n in zip(moved, names) if "scalar_mix" in n)
     # The language model stays frozen (dropout seed states do advance).
     assert not any(m for m, n in zip(moved, names) if "scalar_mix" not in n and "seed" not in n)
+
+
+def test_ulmfit_name_groups_match_the_native_groups(exported, trained):
+    """A loaded module has only variable names: they group (also as HubLayer
+    renames them) into the family's native groups, the mix into the head."""
+    from tfnlp.finetuning import group_variables
+    from tfnlp.hub.keras_layer import keras_variable_name
+
+    loaded = tf.saved_model.load(exported)
+    native = trained["family"].layer_groups(trained["backbone"])
+    for names in ([v.name for v in loaded.variables],
+                  [keras_variable_name(v.name) for v in loaded.variables]):
+        groups = group_variables(names, require_layers=True)
+        assert list(groups) == [name for name, _ in native] + ["head"]
+        for name, members in native:
+            got = {n.replace("__", "/").split(":")[0] for n in groups[name]}
+            assert {v.path for v in members} <= got
+        assert all("scalar_mix" in n or "seed" in n for n in groups["head"])
+
+
+def test_python_tokens_calls_check_then_match_the_signature(exported):
+    from tfnlp.errors import TfnlpError
+    from tfnlp.models.elmo.hub_module import elmo_tokens
+
+    loaded = tf.saved_model.load(exported)
+    tokens = [["The", "cat", ""], ["A", "dog", "ran"]]
+    got = elmo_tokens(loaded, tokens, [2, 3], output_key="elmo")
+    ref = loaded.signatures["tokens"](tokens=tf.constant(tokens),
+                                      sequence_len=tf.constant([2, 3]))["elmo"]
+    np.testing.assert_allclose(got, ref, atol=1e-6)
+    with pytest.raises(TfnlpError, match=r"sequence_len\[1\] = 4 is not in \[0, 3\]"):
+        elmo_tokens(loaded, tokens, [2, 4])
+    with pytest.raises(TfnlpError, match="1 length\\(s\\) for 0 row"):
+        elmo_tokens(loaded, tf.zeros([0, 0], tf.string), [1])
+    with pytest.raises(TfnlpError, match="no output 'bogus'"):
+        elmo_tokens(loaded, tokens, [2, 3], output_key="bogus")

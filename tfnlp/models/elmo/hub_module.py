@@ -55,15 +55,17 @@ def elmo_layer_outputs(backbone, mix, words, max_len, training=False):
 
     Args:
         backbone: an `ElmoBackbone`.
-        mix: a `ScalarMix` over `num_layers + 1` inputs.
+        mix: a `ScalarMix` over `num_layers + 1` inputs (None: no `elmo`
+            and `default` outputs, the layers only).
         words: string `tf.RaggedTensor [batch, (words)]`, each row at most
             `max_len` words.
         max_len: int32 scalar, the output length.
         training: dropout on/off.
 
     Returns:
-        dict: `word_emb`, `lstm_outputs1..L`, `elmo`, `default`,
-        `sequence_len`.
+        dict: `word_emb`, `lstm_outputs1..L`, `sequence_len`, then with a
+        mix `elmo` and `default`, without one `layers` (the `num_layers + 1`
+        tensors a mix would take, `[word_emb, word_emb]` first).
     """
     batch = words.nrows()
     lengths = tf.cast(words.row_lengths(), tf.int32)
@@ -85,11 +87,14 @@ def elmo_layer_outputs(backbone, mix, words, max_len, training=False):
     for i in range(1, backbone.num_layers + 1):
         outputs[f"lstm_outputs{i}"] = strip(encoded[f"lstm_outputs{i}"])
         layers.append(outputs[f"lstm_outputs{i}"])
+    outputs["sequence_len"] = lengths
+    if mix is None:
+        outputs["layers"] = layers
+        return outputs
     elmo = mix(layers, padding_mask=mask[..., 0]) * mask
     outputs["elmo"] = elmo
     outputs["default"] = tf.reduce_sum(elmo, axis=1) / tf.maximum(
         tf.reduce_sum(mask, axis=1), 1.0)
-    outputs["sequence_len"] = lengths
     return outputs
 
 
@@ -117,6 +122,94 @@ def tokens_to_words(tokens, sequence_len):
     with tf.control_dependencies(checks):
         sequence_len = tf.identity(sequence_len)
     return tf.RaggedTensor.from_tensor(tokens, lengths=sequence_len), max_len
+
+
+def check_tokens_inputs(tokens, sequence_len):
+    """Checks inputs of the `tokens` signature in Python (before any graph runs).
+
+    Inside the SavedModel the same checks are graph asserts: calling the
+    signature directly with a bad `sequence_len` raises
+    `tf.errors.InvalidArgumentError` with an "elmo `tokens` signature: ..."
+    message (a graph cannot raise `TfnlpError`). `elmo_tokens` runs these
+    checks first, so Python callers get one `TfnlpError`.
+
+    Args:
+        tokens: strings `[batch, max_len]` (nested lists, numpy or a tensor).
+        sequence_len: ints `[batch]`, the words of each row.
+
+    Returns:
+        `(tokens, sequence_len)`: a string tensor and an int32 tensor.
+
+    Raises:
+        TfnlpError: `tokens` not a 2-D string array, `sequence_len` not one
+            integer per row, or a length outside `[0, max_len]`.
+
+    Example:
+
+    >>> check_tokens_inputs([["a", "b"]], [3])
+    Traceback (most recent call last):
+    ...
+    tfnlp.errors.TfnlpError: elmo `tokens` signature: sequence_len[0] = 3 is not in [0, 2] ...
+    """
+    import numpy as np
+
+    try:
+        tokens = tf.convert_to_tensor(tokens, tf.string)
+    except (TypeError, ValueError):
+        raise TfnlpError("elmo `tokens` signature: tokens must be strings [batch, max_len] "
+                         f"(pad short rows with \"\"), got {type(tokens).__name__}") from None
+    if tokens.shape.rank != 2:
+        raise TfnlpError("elmo `tokens` signature: tokens must be strings [batch, max_len], "
+                         f"got shape {tokens.shape.as_list()}")
+    lengths = np.asarray(sequence_len.numpy() if hasattr(sequence_len, "numpy")
+                         else sequence_len)
+    if lengths.ndim != 1 or not (lengths.size == 0 or np.issubdtype(lengths.dtype, np.integer)):
+        raise TfnlpError("elmo `tokens` signature: sequence_len must be integers [batch], "
+                         f"got {lengths.dtype} of shape {list(lengths.shape)}")
+    batch, max_len = tokens.shape.as_list()
+    if lengths.shape[0] != batch:
+        raise TfnlpError(f"elmo `tokens` signature: sequence_len has {lengths.shape[0]} "
+                         f"length(s) for {batch} row(s) of tokens; give one per row")
+    bad = np.flatnonzero((lengths < 0) | (lengths > max_len))
+    if bad.size:
+        i = int(bad[0])
+        raise TfnlpError(f"elmo `tokens` signature: sequence_len[{i}] = {int(lengths[i])} is "
+                         f"not in [0, {max_len}] (max_len, the width of tokens)")
+    return tokens, tf.constant(lengths.astype(np.int32).reshape([-1]), tf.int32)
+
+
+def elmo_tokens(module, tokens, sequence_len, output_key=None):
+    """Calls an `elmo` module's `tokens` signature after `check_tokens_inputs`.
+
+    Args:
+        module: a loaded (`tf.saved_model.load`) or built `elmo` module.
+        tokens, sequence_len: as `check_tokens_inputs`.
+        output_key: one output (`elmo`, `default`, ...) or None for all.
+
+    Returns:
+        the signature's dict, or one tensor.
+
+    Raises:
+        TfnlpError: bad inputs, an unknown `output_key`, or a module
+            without the `tokens` signature.
+
+    Example:
+
+    >>> elmo_tokens(module, [["the", "cat"]], [2], "elmo").shape   # doctest: +SKIP
+    TensorShape([1, 2, 64])
+    """
+    tokens, sequence_len = check_tokens_inputs(tokens, sequence_len)
+    signatures = getattr(module, "signatures", None) or {}
+    function = signatures.get("tokens") or getattr(module, "tokens_signature", None)
+    if function is None:
+        raise TfnlpError("this module has no `tokens` signature (not an elmo module?)")
+    outputs = function(tokens=tokens, sequence_len=sequence_len)
+    if output_key is None:
+        return outputs
+    if output_key not in outputs:
+        raise TfnlpError(f"elmo module has no output {output_key!r}; outputs: "
+                         f"{', '.join(sorted(outputs))}")
+    return outputs[output_key]
 
 
 def build_elmo_module(backbone, tokenizer, layer_norm=False):
