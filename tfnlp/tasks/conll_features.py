@@ -1,8 +1,9 @@
 """Token-classification (NER) features from tagged sentences, and back.
 
 Each word is split into pieces by the family tokenizer
-(`tokenizer.tokenize_words`); the word's tag id goes on its FIRST piece,
-every other position (later pieces, the tokens the tokenizer adds, padding)
+(`tokenizer.tokenize_words`); the word's tag id goes on its FIRST piece
+(`tokenizer.label_piece`: SentencePiece skips a leading bare `▁`), every
+other position (later pieces, the tokens the tokenizer adds, padding)
 gets `IGNORE_LABEL` (-100), so a loss masks with `label_ids != IGNORE_LABEL`.
 Windows are packed with `tokenizer.pack`, so the special tokens and the
 padding side are the family's (`tfnlp.tasks.packing`).
@@ -13,7 +14,7 @@ several consecutive, non-overlapping windows (`overflow="split"`, the
 default; every word is predicted once), or only the first window is kept
 (`overflow="truncate"`; dropped words are predicted "O" by
 `word_predictions`). A single word longer than a window keeps only its
-first pieces (its label is on the first piece anyway).
+first pieces (its label is on one of the first two anyway).
 """
 
 import numpy as np
@@ -41,8 +42,8 @@ def conll_to_features(sentences, tokenizer, tag_vocab, seq_length=128, overflow=
     Returns:
       Dict of numpy arrays, one row per window:
       `token_ids, segment_ids, padding_mask, label_ids` int32 `[N, seq_length]`;
-      `word_ids` int32 `[N, seq_length]` (index of the word whose first piece
-      is there, else -1); `sentence_ids` int32 `[N]`.
+      `word_ids` int32 `[N, seq_length]` (index of the word whose label
+      piece is there, else -1); `sentence_ids` int32 `[N]`.
 
     Raises:
       TfnlpError: bad seq_length / overflow, or a tag not in `tag_vocab`.
@@ -95,9 +96,11 @@ def conll_to_features(sentences, tokenizer, tag_vocab, seq_length=128, overflow=
                             f"is not in the tag vocabulary {list(tag_vocab)}"
                         )
                     label = tag_to_id[tag]
+                at = tokenizer.label_piece(word_pieces_)
                 ids += word_pieces_
-                labels += [label] + [IGNORE_LABEL] * (len(word_pieces_) - 1)
-                word_ids += [w_index] + [-1] * (len(word_pieces_) - 1)
+                labels += [IGNORE_LABEL] * at + [label] + [IGNORE_LABEL] * (
+                    len(word_pieces_) - at - 1)
+                word_ids += [-1] * at + [w_index] + [-1] * (len(word_pieces_) - at - 1)
             windows_pieces.append(ids)
             windows_labels.append(labels)
             windows_words.append(word_ids)
@@ -121,7 +124,7 @@ def conll_to_features(sentences, tokenizer, tag_vocab, seq_length=128, overflow=
 def word_predictions(features, predicted_ids, sentence_lengths, tag_vocab, default_tag="O"):
     """Turn per-position predictions back into one tag per word.
 
-    The prediction at a word's first piece is the word's tag. Words that no
+    The prediction at a word's label piece (`word_ids`) is the word's tag. Words that no
     window covers (overflow="truncate") get `default_tag`.
 
     Args:

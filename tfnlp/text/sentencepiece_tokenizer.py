@@ -479,6 +479,28 @@ class SentencePieceTokenizer(Tokenizer):
         """
         return list(self._word_starts)
 
+    def label_piece(self, pieces):
+        """The first piece of the word that holds one of its characters.
+
+        A word the model has no `▁word`-initial piece for starts with the
+        bare word-start piece `▁`, the same id for every such word; its
+        label goes on the next piece instead.
+
+        Args:
+            pieces: the word's piece ids.
+
+        Returns:
+            int, an index into `pieces`.
+
+        Example:
+
+        >>> tokenizer.label_piece(tokenizer.tokenize_words(["Mary"])[0])  # doctest: +SKIP
+        1
+        """
+        if len(pieces) > 1 and self._pieces[pieces[0]] == "\u2581":
+            return 1
+        return 0
+
     def id_to_piece(self, token_ids):
         """Ids -> piece strings, in-graph (same shape)."""
         return self.sentencepiece.id_to_string(token_ids)

@@ -139,6 +139,17 @@ class Tokenizer(keras.layers.Layer):
         return [row.tolist() for row in ids.numpy()] if not hasattr(ids, "to_list") \
             else ids.to_list()
 
+    def label_piece(self, pieces):
+        """Which of one word's pieces carries the word's label (NER): the first.
+
+        Args:
+            pieces: the word's piece ids (from `tokenize_words`).
+
+        Returns:
+            int, an index into `pieces` (0 for an empty list).
+        """
+        return 0
+
     def save_assets(self, directory):
         """Copies the asset files into `directory` (created).
 

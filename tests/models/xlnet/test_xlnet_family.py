@@ -45,7 +45,7 @@ def test_registry_and_config(family):
     with pytest.raises(TfnlpError, match="divisible by num_heads"):
         family.resolve_config("xlnet_tiny", {"num_heads": 3})
     with pytest.raises(TfnlpError, match="unknown xlnet model setting"):
-        family.resolve_config("xlnet_tiny", {"max_sequence_length": 64})
+        family.resolve_config("xlnet_tiny", {"max_positions": 64})
     with pytest.raises(TfnlpError, match="cannot pretrain with objective"):
         family.build_pretrainer(None, "mlm", {}, None)
 

@@ -58,6 +58,20 @@ class XLNetFamily(TransformerFamily):
     backbone_path = "tfnlp.models.xlnet.backbone:XLNetBackbone"
     hf_converter_path = "tfnlp.models.xlnet.hf_converter:CONVERTER"
 
+    def resolve_config(self, preset=None, overrides=None):
+        """As `Family.resolve_config`; a `max_sequence_length` is refused by name.
+
+        Raises:
+            TfnlpError: also for `max_sequence_length`: XLNet's positions are
+                relative, there is no length to set.
+        """
+        if (overrides or {}).get("max_sequence_length") is not None:
+            raise TfnlpError(
+                "xlnet has no max_sequence_length: its positions are relative "
+                "(sinusoids of the distance), so any length runs; drop the setting "
+                "(clamp_len caps the distances it tells apart)")
+        return super().resolve_config(preset, overrides)
+
     def check_config(self, config):
         from tfnlp.models.xlnet.backbone import validate_xlnet_config
 
