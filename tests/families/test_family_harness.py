@@ -149,7 +149,8 @@ def exports(harness_corpus, harness_root):
         npz = os.path.join(entry["root"], "expected.npz")
         np.savez(npz, **expected)
         cases.append({"family": name, "encoder": written["encoder"],
-                      "preprocess": written.get("preprocess"), "expected": npz})
+                      "preprocess": written.get("preprocess"), "expected": npz,
+                      "generate": written.get("generate")})
         paths[name] = written
     for name in STRING_MODULES:
         entry = family_run(name, harness_corpus, harness_root)
@@ -195,6 +196,16 @@ def test_export_reloads_in_a_fresh_process_and_fine_tunes(name, exports):
         assert report["n_trainable"] > 0, world
         assert report["n_with_gradient"] >= 0.8 * report["n_trainable"], (world, report)
         assert report["stuck"] == [], (world, report["stuck"])
+    if "generate" in paths[name]:  # a text-generation serving module (GPT-2's)
+        generate = got["generate"]
+        for signature in ("generate", "sample", "serve_ids"):
+            assert f"signature_def['{signature}']" in generate["shown"], signature
+        for argument in ("prompt", "max_new_tokens", "sampler", "temperature", "top_k",
+                         "top_p", "seed"):
+            assert f"['{argument}'] tensor_info" in generate["shown"], argument
+        assert len(generate["greedy"]) == 3
+        assert generate["top_k_1_is_greedy"] and generate["seeded_repeats"]
+        assert generate["bad_top_p_error"]
 
 
 @pytest.mark.slow

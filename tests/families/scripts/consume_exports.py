@@ -5,7 +5,9 @@ argv: cases.json. For each case (one family's export) it:
   outputs on fixed ids with the exporting process's (max abs difference);
 - fine-tunes it one step in tf_keras through `hub.KerasLayer(trainable=True)`
   and in Keras 3 through `tfnlp.hub.HubLayer(trainable=True)`, and lists
-  the trainable variables whose gradient is non-zero but that did not move.
+  the trainable variables whose gradient is non-zero but that did not move;
+- a text-generation serving module (GPT-2's `generate`): `saved_model_cli
+  show --all` and its signatures through `tf.saved_model.load`.
 Prints `RESULT <json>`: {family: {...}}.
 """
 import json
@@ -123,6 +125,47 @@ def string_module_steps(case):
     return entry
 
 
+def generation_checks(path):
+    """A `generate` serving module: its signatures as `saved_model_cli show --all`
+    lists them, and greedy / seeded / bad-setting calls of `tf.saved_model.load`."""
+    import contextlib
+    import io
+
+    from tensorflow.python.tools import saved_model_cli
+
+    shown = io.StringIO()
+    argv, sys.argv = sys.argv, ["saved_model_cli", "show", "--all", "--dir", path]
+    try:
+        with contextlib.redirect_stdout(shown):
+            saved_model_cli.main()  # absl's app.run: ends with sys.exit
+    except SystemExit as e:
+        if e.code not in (None, 0):
+            raise
+    finally:
+        sys.argv = argv
+    signatures = tf.saved_model.load(path).signatures
+    prompts = tf.constant(["the dog", "", "a cat sat on"])
+    settings = {"max_new_tokens": tf.constant(4), "temperature": tf.constant(1.0),
+                "top_p": tf.constant(1.0), "seed": tf.constant(5)}
+
+    def sample(sampler, top_k=0, **changes):
+        args = dict(settings, sampler=tf.constant(sampler), top_k=tf.constant(top_k),
+                    **{k: tf.constant(v) for k, v in changes.items()})
+        return signatures["sample"](prompt=prompts, **args)["text"].numpy().tolist()
+
+    greedy = signatures["generate"](prompt=prompts,
+                                    max_new_tokens=tf.constant(4))["text"].numpy().tolist()
+    try:
+        sample("top_p", top_p=1.5)
+        bad = ""
+    except tf.errors.InvalidArgumentError as e:
+        bad = e.message
+    return {"shown": shown.getvalue(), "greedy": [t.decode("utf-8", "replace") for t in greedy],
+            "top_k_1_is_greedy": sample("top_k", top_k=1) == greedy,
+            "seeded_repeats": sample("random") == sample("random"),
+            "bad_top_p_error": "top_p must be in (0, 1]" in bad}
+
+
 def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         cases = json.load(f)
@@ -145,6 +188,8 @@ def main():
             entry["preprocess_family"] = pre.tfnlp_family.numpy().decode()
         entry["tf_keras"] = tf_keras_step(case, inputs)
         entry["keras3"] = keras3_step(case, inputs)
+        if case.get("generate"):
+            entry["generate"] = generation_checks(case["generate"])
         result[case["family"]] = entry
     print("RESULT " + json.dumps(result))
 

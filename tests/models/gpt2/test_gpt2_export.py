@@ -38,6 +38,25 @@ def test_export_encoder_preprocess_and_generate(tiny_backbone, gpt2_tokenizer, t
                                           max_new_tokens=tf.constant(5))["text"].numpy()
     expected = Generator(tiny_backbone, gpt2_tokenizer, jit_compile=False).generate(prompts, 5)
     assert [t.decode("utf-8", "replace") for t in text] == expected
+
+    def sample(sampler, prompt=prompts, **changes):
+        settings = dict(max_new_tokens=5, temperature=1.0, top_k=0, top_p=1.0, seed=3)
+        settings.update(changes)
+        args = {k: tf.constant(v) for k, v in settings.items()}
+        out = serving.signatures["sample"](prompt=tf.constant(prompt),
+                                           sampler=tf.constant(sampler), **args)["text"]
+        return [t.decode("utf-8", "replace") for t in out.numpy()]
+
+    # p so small that only the most likely id is left: greedy again.
+    assert sample("top_p", top_p=1e-6, temperature=0.5) == expected
+    assert sample("random", seed=1) == sample("random", seed=1) != sample("random", seed=2)
+    for bad, message in [({"max_new_tokens": 0}, "max_new_tokens must be >= 1"),
+                         ({"top_k": 0, "sampler": "top_k"}, "top_k must be >= 1"),
+                         ({"top_p": 0.0}, r"top_p must be in \(0, 1\]"),
+                         ({"sampler": "beam"}, "unknown sampler"),
+                         ({"prompt": ["a b " * 60]}, "a prompt has")]:
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            sample(**dict({"sampler": "greedy"}, **bad))
     ids = serving.signatures["serve_ids"](token_ids=inputs["input_word_ids"],
                                           padding_mask=inputs["input_mask"])["lm_logits"]
     np.testing.assert_allclose(ids.numpy(), logits, atol=1e-4)
