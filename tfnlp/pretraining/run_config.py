@@ -323,6 +323,9 @@ class PretrainConfig:
         if self.schedule == "ulmfit" and self.optimizer != "adamw":
             raise TfnlpError("--schedule=ulmfit runs on adamw (discriminative AdamW); "
                              f"got --optimizer={self.optimizer}")
+        if self.schedule == "ulmfit" and self.steps < 10:
+            raise TfnlpError(f"--schedule=ulmfit needs --steps >= 10 (its slanted "
+                             f"triangular rate rises over the first 10%), got {self.steps}")
         if self.learning_rate is not None and not self.learning_rate > 0:
             raise TfnlpError(f"learning_rate must be > 0, got {self.learning_rate!r}")
         if self.warmup_steps is not None and not 0 <= self.warmup_steps <= self.steps:

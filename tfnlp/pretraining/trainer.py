@@ -171,8 +171,9 @@ def pretrain(config, log=print_log):
     checkpoint.remove_stale_files()
     if initial_step:
         log(f"resuming from {checkpoint.latest} at step {initial_step}"
-            + (" (not re-initialised from --init_from)" if source else ""))
-    log(f"model: {family.name} {config.resolved_preset()} {config.architecture()} "
+            + (" (not re-initialised from --init_from)" if config.init_from else ""))
+    origin = f"from {config.init_from}" if config.init_from else config.resolved_preset()
+    log(f"model: {family.name} {origin} {config.architecture()} "
         f"vocab {tokenizer.vocab_size}; objective {objective.name}; "
         f"{_count_parameters(family.checkpoint_model(pretrainer)):,} parameters "
         f"trained; strategy "
@@ -238,18 +239,25 @@ def pretrain(config, log=print_log):
 
 
 def _init_source(config):
-    """The `--init_from` source (None without one), applied to `config`.
+    """The `--init_from` source to copy weights from (None: none to copy), applied to `config`.
 
-    A rerun on a run dir started from a source takes that source from the
-    saved config when `init_from` is not given; its weights are only copied
-    into a run that has no checkpoint yet.
+    A rerun without `init_from` on a run dir started from a source takes
+    the saved run's source settings (architecture, tokenizer, source hash)
+    and needs no access to the source, unless the run has no checkpoint yet.
+    A rerun with `init_from` resolves it, so that `check_resumable` can
+    refuse another source.
     """
+    from tfnlp.pretraining.checkpointing import latest_checkpoint
     from tfnlp.pretraining.run_config import CONFIG_FILE, PretrainConfig
 
     if not config.init_from and os.path.isfile(os.path.join(config.model_dir, CONFIG_FILE)):
         saved = PretrainConfig.load(config.model_dir)
         if saved.init_from:
-            config.init_from = saved.init_from
+            config.init_from, config.init_from_sha256 = saved.init_from, saved.init_from_sha256
+            if latest_checkpoint(config.model_dir) is not None:
+                config.model_config, config.lower_case = saved.model_config, saved.lower_case
+                config.vocab = config.vocab or saved.vocab
+                return None
             config.vocab = config.vocab or saved.vocab
     if not config.init_from:
         return None
