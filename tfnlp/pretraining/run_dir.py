@@ -76,11 +76,13 @@ def load_run_tokenizer(config, path=None):
         path or config.vocab, lower_case=config.lower_case, seq_length=config.seq_length)
 
 
-def check_run_dir(config):
+def check_run_dir(config, tokenizer=None):
     """Validates a config, its tokenizer, and its compatibility with a saved run; writes nothing.
 
     Args:
         config: a `PretrainConfig` (its `tokenizer_sha256` is filled in).
+        tokenizer: the run's tokenizer when it does not come from
+            `config.vocab` (an `init_from` source's); None loads `config.vocab`.
 
     Returns:
         (tokenizer, changes): the loaded tokenizer, and a list of str
@@ -90,7 +92,7 @@ def check_run_dir(config):
         TfnlpError: bad settings, a bad tokenizer, or an incompatible saved run.
     """
     config.validate()
-    tokenizer = load_run_tokenizer(config)
+    tokenizer = tokenizer or load_run_tokenizer(config)
     config.tokenizer_sha256 = files_sha256(tokenizer.asset_files())
     model_dir = config.model_dir
     if os.path.exists(model_dir) and not os.path.isdir(model_dir):
@@ -122,6 +124,8 @@ def write_run_dir(config, tokenizer):
     if not os.path.isdir(folder):
         atomic_write_dir(folder, tokenizer.save_assets, allowed=lambda _: True,
                          what="a tokenizer folder")
+    if not config.vocab:  # an init_from run: the tokenizer is the source's, copied here
+        config.vocab = folder
     overrides = parse_json_setting(config.model_config, "model_config")
     config.model_config = json.dumps(overrides, sort_keys=True) if overrides else None
     options = config.resolved_objective_options()

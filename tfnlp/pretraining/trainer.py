@@ -36,6 +36,8 @@ from tfnlp.pretraining.checkpointing import TrainingCheckpoint, checkpoint_direc
 from tfnlp.pretraining.run_dir import check_run_dir, resolve_input, write_run_dir
 
 RESULTS_FILE = "results.json"
+# results.json keys of the held-out metrics before an init_from run trained.
+START_PREFIX = "start_"
 KERAS_SUBDIR = "keras"
 LOGS_SUBDIR = "logs"
 
@@ -148,7 +150,8 @@ def pretrain(config, log=print_log):
     from tfnlp.pretraining.builder import build_pretrainer
 
     config = config.with_family_settings()
-    tokenizer, changes = check_run_dir(config)
+    source = _init_source(config)
+    tokenizer, changes = check_run_dir(config, source.tokenizer if source else None)
     family, objective = config.family_object(), config.objective_object()
     corpus = resolve_input(config.input)
     # Reads, checks and tokenizes the corpus before the run dir is touched.
@@ -164,10 +167,14 @@ def pretrain(config, log=print_log):
             checkpoint_directory(config.model_dir), family.checkpoint_model(pretrainer),
             optimizer, max_to_keep=config.keep_checkpoints)
         initial_step = checkpoint.restore_latest()
+        if source is not None and not initial_step:
+            source.load_into(pretrainer, objective.name, log)
     checkpoint.remove_stale_files()
     if initial_step:
-        log(f"resuming from {checkpoint.latest} at step {initial_step}")
-    log(f"model: {family.name} {config.resolved_preset()} {config.architecture()} "
+        log(f"resuming from {checkpoint.latest} at step {initial_step}"
+            + (" (not re-initialised from --init_from)" if config.init_from else ""))
+    origin = f"from {config.init_from}" if config.init_from else config.resolved_preset()
+    log(f"model: {family.name} {origin} {config.architecture()} "
         f"vocab {tokenizer.vocab_size}; objective {objective.name}; "
         f"{_count_parameters(family.checkpoint_model(pretrainer)):,} parameters "
         f"trained; strategy "
@@ -181,6 +188,14 @@ def pretrain(config, log=print_log):
         # its current step.
         learning_rate=lambda step: float(optimizer.learning_rate),
         log=log, objective=objective)
+    previous = _read_results(config.model_dir)
+    start_metrics = {k: v for k, v in previous.items() if k.startswith(START_PREFIX)}
+    if source is not None and not initial_step:
+        # Where the adaptation starts: the source model on the run's held-out text.
+        start = evaluate_heldout(objective, pretrainer, heldout_ds)
+        start_metrics = {START_PREFIX + k: v for k, v in start.items()}
+        log("held-out at the start (the --init_from model): " + ", ".join(
+            f"{k} {v:.4f}" for k, v in start.items() if isinstance(v, float)))
     if initial_step < config.steps:
         every = config.checkpoint_every
         initial_epoch = initial_step // every
@@ -197,7 +212,6 @@ def pretrain(config, log=print_log):
             f"--steps={config.steps}; evaluating only")
     step = checkpoint.step
 
-    previous = _read_results(config.model_dir)
     train_metrics = callback.last_metrics or {
         k: previous.get(k) for k in objective.metric_names if k in previous}
     eval_metrics = evaluate_heldout(
@@ -214,11 +228,46 @@ def pretrain(config, log=print_log):
                                   if callback.steps_per_second else previous.get("steps_per_second"))
     result.update({k: (round(v, 6) if isinstance(v, float) else v)
                    for k, v in eval_metrics.items()})
+    if config.init_from:
+        result["init_from"] = config.init_from
+        result.update({k: (round(v, 6) if isinstance(v, float) else v)
+                       for k, v in start_metrics.items()})
     result["model_dir"] = config.model_dir
     result["keras_model_dir"] = keras_dir
     atomic_write_text(os.path.join(config.model_dir, RESULTS_FILE),
                       json.dumps(result, indent=2) + "\n")
     return result
+
+
+def _init_source(config):
+    """The `--init_from` source to copy weights from (None: none to copy), applied to `config`.
+
+    A rerun without `init_from` on a run dir started from a source takes
+    the saved run's source settings (architecture, tokenizer, source hash)
+    and needs no access to the source, unless the run has no checkpoint yet.
+    A rerun with `init_from` resolves it, so that `check_resumable` can
+    refuse another source.
+    """
+    from tfnlp.pretraining.checkpointing import latest_checkpoint
+    from tfnlp.pretraining.run_config import CONFIG_FILE, PretrainConfig
+
+    if not config.init_from and os.path.isfile(os.path.join(config.model_dir, CONFIG_FILE)):
+        saved = PretrainConfig.load(config.model_dir)
+        if saved.init_from:
+            config.init_from, config.init_from_sha256 = saved.init_from, saved.init_from_sha256
+            if latest_checkpoint(config.model_dir) is not None:
+                config.model_config, config.lower_case = saved.model_config, saved.lower_case
+                config.vocab = config.vocab or saved.vocab
+                return None
+            config.vocab = config.vocab or saved.vocab
+    if not config.init_from:
+        return None
+    from tfnlp.pretraining.init_source import apply_init_source, resolve_init_source
+
+    config.validate()
+    source = resolve_init_source(config.init_from, config.seq_length)
+    apply_init_source(config, source)
+    return source
 
 
 def _count_parameters(trackable):
