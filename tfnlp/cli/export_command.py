@@ -18,6 +18,9 @@ from tfnlp.errors import TfnlpError
 
 SUMMARY = "export a pretraining run as its family's TF-Hub modules (+ heads)"
 
+# Range of every numeric flag (checked at parse time, see flag_utils.declare_ranges).
+RANGES = {"seq_length": "[3, inf)"}
+
 
 def define_flags(flag_values):
     """Defines `--model_dir --output --with_heads --with_mlm --seq_length`."""

@@ -20,6 +20,9 @@ from tfnlp.errors import TfnlpError
 
 SUMMARY = "learn a tokenizer (WordPiece, BPE, SentencePiece, word) from text files"
 
+# Range of every numeric flag (checked at parse time, see flag_utils.declare_ranges).
+RANGES = {"vocab_size": "[10, inf)", "max_lines": "[1, inf)"}
+
 
 def define_flags(flag_values):
     """Defines `--input --vocab_size --output --kind --family --lower_case --max_lines`."""

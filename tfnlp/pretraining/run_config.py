@@ -19,7 +19,7 @@ import json
 import os
 
 from tfnlp.errors import TfnlpError
-from tfnlp.io import atomic_write_text, read_json
+from tfnlp.io import atomic_write_text, portable_path, read_json
 
 CONFIG_FILE = "config.json"
 TOKENIZER_SUBDIR = "tokenizer"
@@ -28,6 +28,8 @@ OPTIMIZERS = ("adamw", "lamb")
 # (--num_layers --hidden_dim --num_heads) required.
 CUSTOM_PRESET = "custom"
 # The legacy size flags; they join --model_config as overrides.
+# User paths, recorded without the writer's folders (see `PretrainConfig.recorded`).
+PATH_FIELDS = ("input", "vocab")
 SIZE_FIELDS = ("num_layers", "hidden_dim", "num_heads", "intermediate_dim",
                "max_sequence_length", "dropout")
 
@@ -292,6 +294,9 @@ class PretrainConfig:
         for name in ("steps", "seq_length", "batch_size", "checkpoint_every",
                      "keep_checkpoints", "log_every", "eval_batches"):
             positive_int(name)
+        for name in SIZE_FIELDS[:-1]:  # a given size is used as given: 0 is no default
+            if getattr(self, name) is not None:
+                positive_int(name)
         family = self.family_object()
         objective = self.resolved_objective()
         if objective not in family.objectives:
@@ -354,8 +359,9 @@ class PretrainConfig:
                 f"{self.model_dir} holds a run with a different model ({details}); "
                 "use a new --model_dir, or the saved settings to resume it")
         changes = []
+        mine, theirs = self.recorded(), saved.recorded()
         for field in dataclasses.fields(self):
-            a, b = getattr(saved, field.name), getattr(self, field.name)
+            a, b = theirs[field.name], mine[field.name]
             if field.name not in MODEL_FIELDS and a != b:
                 changes.append(f"{field.name}: {a!r} -> {b!r}")
         return changes
@@ -380,6 +386,19 @@ class PretrainConfig:
     def to_dict(self):
         """Returns the config as a JSON-ready dict."""
         return dataclasses.asdict(self)
+
+    def recorded(self):
+        """The dict `config.json` stores: no path of the writer's machine.
+
+        `model_dir` is where the file lies (`"."`); `input` and `vocab` keep
+        names and relative paths, absolute ones by base name (the tokenizer
+        itself is copied into the run and pinned by `tokenizer_sha256`).
+        """
+        values = self.to_dict()
+        values["model_dir"] = "."
+        for name in PATH_FIELDS:
+            values[name] = portable_path(values[name])
+        return values
 
     @classmethod
     def from_dict(cls, values, source="config"):
@@ -411,7 +430,7 @@ class PretrainConfig:
             str, the path written.
         """
         path = path or os.path.join(self.model_dir, CONFIG_FILE)
-        atomic_write_text(path, json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+        atomic_write_text(path, json.dumps(self.recorded(), indent=2, sort_keys=True) + "\n")
         return path
 
     @classmethod
@@ -431,4 +450,6 @@ class PretrainConfig:
         if not os.path.isfile(path):
             raise TfnlpError(
                 f"{model_dir}: no {CONFIG_FILE}; is it a folder written by `tfnlp pretrain`?")
-        return cls.from_dict(read_json(path, "run config"), source=path)
+        config = cls.from_dict(read_json(path, "run config"), source=path)
+        config.model_dir = os.fspath(model_dir)  # where it lies (older runs: an absolute path)
+        return config
