@@ -145,9 +145,18 @@ def check_output_dir(output_dir, allowed=is_saved_model_dir, what="a SavedModel"
 
 
 def remove_stale_temp_dirs(parent, base):
-    """Deletes `.BASE.tmp-*` / `.BASE.old-*` folders an interrupted write left."""
+    """Deletes `.BASE.tmp-*` / `.BASE.old-*` folders an interrupted write left.
+
+    A write killed between its two renames (old output aside, new one not
+    yet in place) leaves no `BASE` but a whole `.BASE.old-*`: that previous
+    output is renamed back first.
+    """
     if not os.path.isdir(parent):
         return
+    target = os.path.join(parent, base)
+    old = sorted(n for n in os.listdir(parent) if n.startswith(f".{base}.old-"))
+    if old and not os.path.lexists(target):
+        os.rename(os.path.join(parent, old[-1]), target)
     for name in os.listdir(parent):
         if name.startswith((f".{base}.tmp-", f".{base}.old-")):
             shutil.rmtree(os.path.join(parent, name), ignore_errors=True)

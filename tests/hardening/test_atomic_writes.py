@@ -141,3 +141,22 @@ def test_finetune_bad_train_file_leaves_the_output(run_dir, tmp_path, finetune_o
                   f"--output={out}", *FINETUNE)
     assert_clean(result, "finetune", "bad.jsonl")
     assert tree_bytes(out) == before
+
+
+def test_kill_between_the_two_renames_keeps_the_previous_output(good_export):
+    """Killed with the old output renamed aside and the new one not yet in place."""
+    from tfnlp.io import atomic_write_dir
+    from tfnlp.hub.export import is_export_dir
+
+    before = tree_bytes(good_export)
+    parent = good_export.parent
+    os.rename(good_export, parent / ".hub.old-k1ll")
+    (parent / ".hub.tmp-k1ll").mkdir()  # the new output, never renamed
+
+    def crash(tmp):
+        raise Crash()
+
+    with pytest.raises(Crash):
+        atomic_write_dir(str(good_export), crash, allowed=is_export_dir)
+    assert sorted(os.listdir(parent)) == ["hub"]
+    assert tree_bytes(good_export) == before

@@ -52,11 +52,13 @@ def export_run(model_dir, output, with_heads=False, seq_length=128):
 
     >>> export_run("run", "hub", with_heads=True)   # doctest: +SKIP
     """
-    from tfnlp.hub.export import check_export_settings, export_modules
+    from tfnlp.hub.export import check_export_settings, export_modules, is_export_dir
+    from tfnlp.io import check_output_dir
     from tfnlp.pretraining.builder import load_run
 
     if isinstance(seq_length, bool) or not isinstance(seq_length, int) or seq_length < 3:
         raise TfnlpError(f"--seq_length must be an integer >= 3, got {seq_length!r}")
+    check_output_dir(output, allowed=is_export_dir, what="an earlier tfnlp export")
     run = load_run(model_dir, seq_length=seq_length)
     heads = run.family.export_heads(run.pretrainer) if with_heads else None
     if with_heads and not heads:

@@ -117,6 +117,17 @@ def import_tensorflow_quietly():
                     print(line, file=sys.stderr)
 
 
+def _valid_text(arg):
+    """A command-line word with undecodable bytes (surrogate escapes) as U+FFFD."""
+    if not isinstance(arg, str):
+        return arg
+    try:
+        raw = arg.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # other lone surrogates
+        raw = arg.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
+
+
 def _error(command, message):
     message = " ".join(str(message).split())  # one line
     print(f"tfnlp {command}: error: {message}", file=sys.stderr, flush=True)
@@ -140,8 +151,7 @@ def main(argv=None):
     argv = list(sys.argv if argv is None else argv)
     # Bytes that are not UTF-8 arrive as surrogate escapes: U+FFFD, as
     # everywhere in tfnlp (`tfnlp.text.tokenizer.valid_utf8`).
-    args = [a.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            if isinstance(a, str) else a for a in argv[1:]]
+    args = [_valid_text(a) for a in argv[1:]]
     if not args or args[0] in ("-h", "--help", "help", "--helpfull"):
         print(_usage())
         return 0 if args else EXIT_USAGE

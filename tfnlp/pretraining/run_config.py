@@ -74,6 +74,18 @@ def parse_json_setting(value, name):
     return parsed
 
 
+_JSON_TYPES = {int: "integer", float: "number", bool: "true/false", str: "string"}
+
+
+def _has_type(value, kind):
+    """True if a JSON value fits a config field of type `kind`."""
+    if kind is bool or isinstance(value, bool):
+        return kind is bool and isinstance(value, bool)
+    if kind is float:
+        return isinstance(value, (int, float))
+    return not isinstance(kind, type) or isinstance(value, kind)
+
+
 def default_learning_rate(hidden_dim):
     """The peak learning rate used when none is given, by model width.
 
@@ -415,6 +427,11 @@ class PretrainConfig:
         unknown = sorted(set(values) - names)
         if unknown:
             raise TfnlpError(f"{source}: unknown settings {unknown}")
+        for field in dataclasses.fields(cls):
+            value = values.get(field.name)
+            if value is not None and not _has_type(value, field.type):
+                raise TfnlpError(f"{source}: {field.name!r} must be a JSON "
+                                 f"{_JSON_TYPES.get(field.type, field.type)}, got {value!r}")
         try:
             return cls(**values)
         except TypeError as error:
