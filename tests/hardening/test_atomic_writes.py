@@ -44,31 +44,10 @@ def test_bad_settings_leave_the_export_byte_identical(case, line, needle, run_di
     assert sorted(os.listdir(good_export.parent)) == ["hub"]
 
 
-def test_interrupted_export_keeps_the_old_pair(run_dir, good_export, monkeypatch, capsys):
-    """A crash after encoder/ is saved, before preprocess/: the old pair stays whole."""
-    import tfnlp.hub.export as export
-
-    before = tree_bytes(good_export)
-    real_save = export._save
-
-    def save_then_crash(module, path):
-        if os.path.basename(path) == "preprocess":
-            raise Crash()
-        real_save(module, path)
-
-    monkeypatch.setattr(export, "_save", save_then_crash)
-    with pytest.raises(Crash):
-        call_through = ["tfnlp", "export", f"--model_dir={run_dir}",
-                        f"--output={good_export}", "--seq_length=16"]
-        from tfnlp.cli.main import main
-        main(call_through)
-    capsys.readouterr()
-    assert tree_bytes(good_export) == before
-    assert sorted(os.listdir(good_export.parent)) == ["hub"]
-
-
-def test_extra_folder_joins_the_unit(run_dir, good_export):
-    """import_checkpoint's keras/ is written in the same unit as encoder/ + preprocess/."""
+def test_interrupted_export_keeps_the_old_output(run_dir, good_export):
+    """A crash after new encoder/ and preprocess/ are saved, while import_checkpoint's
+    keras/ is written: the old output stays whole (never a new encoder/ beside an
+    old preprocess/), as `tfnlp export` and `tfnlp import_checkpoint` write alike."""
     from tfnlp.hub.export import export_modules
     from tfnlp.pretraining.builder import load_run
 
@@ -110,9 +89,22 @@ def test_leftover_of_a_killed_write_is_removed(good_export):
     assert mode == 0o777 & ~umask  # the user's normal permissions, not mkdtemp's 0700
 
 
+def _untrained(config, source, task, train, learning_rate, seq_length):
+    """`runner.train_task_model` without the fit (a model to write, quickly)."""
+    import types
+
+    from tfnlp.tasks.runner import build_task_model
+
+    model = build_task_model(config.task, source, num_labels=task.num_labels,
+                             mode=config.mode, dropout=config.dropout,
+                             task_network=config.task_network, pooling=config.pooling)
+    return model, types.SimpleNamespace(history={"loss": [0.0]})
+
+
 def test_interrupted_finetune_keeps_the_old_output(run_dir, train_file, finetune_out,
                                                    copy_of, monkeypatch, capsys):
     import tfnlp.hub.serving as serving
+    import tfnlp.tasks.runner as runner
 
     out = copy_of(finetune_out, "out")
     before = tree_bytes(out)
@@ -122,6 +114,7 @@ def test_interrupted_finetune_keeps_the_old_output(run_dir, train_file, finetune
         raise Crash()
 
     monkeypatch.setattr(serving, "save_serving_module", crash)
+    monkeypatch.setattr(runner, "train_task_model", _untrained)  # the write is tested
     from tfnlp.cli.main import main
     with pytest.raises(Crash):
         main(["tfnlp", "finetune", f"--encoder={run_dir}", f"--train={train_file}",

@@ -170,7 +170,7 @@ CORRUPT_CASES = {
                                   f"--data={f['train']}"], "seq_length"),
     "predict: task.json task_meta labels not a list": (
         "predict", lambda f, t: [f"--model={_edit_task(f, lambda c: c['task_meta'].update(labels=3))}",
-                                 "--text=the dog"], "labels"),
+                                 "--text=the dog"], "task.json: its task_meta does not fit"),
     "predict: task.json not JSON": (
         "predict", lambda f, t: [f"--model={_damage(f['copy'](f['ft'], 'out'), lambda o: os.path.join(o, 'task.json'), _garbage)}",
                                  "--text=the dog"], "task.json: not valid JSON"),

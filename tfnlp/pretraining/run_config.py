@@ -309,6 +309,11 @@ class PretrainConfig:
         for name in SIZE_FIELDS[:-1]:  # a given size is used as given: 0 is no default
             if getattr(self, name) is not None:
                 positive_int(name)
+        from tfnlp.distribute import STRATEGY_NAMES
+
+        if str(self.strategy).lower() not in STRATEGY_NAMES:
+            raise TfnlpError(f"unknown --strategy={self.strategy!r}: choose one of "
+                             f"{', '.join(STRATEGY_NAMES)}")
         family = self.family_object()
         objective = self.resolved_objective()
         if objective not in family.objectives:
