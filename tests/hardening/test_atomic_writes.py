@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from conftest import FINETUNE, assert_clean, call, tree_bytes
+from hardening_helpers import FINETUNE, assert_clean, call, tree_bytes
 
 
 class Crash(BaseException):

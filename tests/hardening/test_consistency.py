@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from conftest import FINETUNE, TINY, assert_clean, call, tree_bytes
+from hardening_helpers import FINETUNE, TINY, assert_clean, call, tree_bytes
 
 RULE = "a non-empty folder that is not"
 

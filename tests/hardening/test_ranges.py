@@ -13,7 +13,7 @@ import math
 import pytest
 from absl import flags
 
-from conftest import assert_clean, call
+from hardening_helpers import assert_clean, call
 from tfnlp.cli.flag_utils import in_interval, numeric_flags, parse_interval
 from tfnlp.cli.main import COMMANDS
 from tfnlp.errors import TfnlpError

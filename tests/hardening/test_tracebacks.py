@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from conftest import FINETUNE, TINY, assert_clean, call, tree_bytes
+from hardening_helpers import FINETUNE, TINY, assert_clean, call, tree_bytes
 
 
 def _truncate(path, keep=0.5):

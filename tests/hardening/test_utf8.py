@@ -12,10 +12,9 @@ file and line.
 import json
 
 import numpy as np
-import pytest
 import tensorflow as tf
 
-from conftest import assert_clean, call
+from hardening_helpers import assert_clean, call
 
 BROKEN = [b"the caf\xe9 is small", b"\xff\xfe\xfd", b"a dog \xc3\x28 of metal",
           b"cut \xed\xa0\x80 off", b"ok \xf0\x9f\x98 end", b"the dog"]
