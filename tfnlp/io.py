@@ -73,12 +73,58 @@ def is_saved_model_dir(path):
     return os.path.isfile(os.path.join(os.fspath(path), "saved_model.pb"))
 
 
+def check_writable(path, folder=True, inside=False):
+    """Raises `TfnlpError` unless `path` can be written, before any work is done.
+
+    The nearest existing folder above `path` (where a temporary file or
+    folder beside `path` is created) must be a folder this process can
+    write in: the check creates and removes a small file there, so it also
+    catches read-only file systems, which permission bits do not show.
+
+    Args:
+        path: the file or folder to be written.
+        folder: True if `path` is to be a folder, False a file, None either.
+        inside: also check that an existing folder `path` can be written in
+            (a run folder that is resumed in place).
+
+    Returns:
+        The absolute path.
+
+    Example:
+
+    >>> import tempfile
+    >>> check_writable(os.path.join(tempfile.mkdtemp(), "new", "out")).endswith("out")
+    True
+    """
+    path = os.path.abspath(os.fspath(path))
+    if os.path.isdir(path) and folder is False:
+        raise TfnlpError(f"{path}: is a folder; give a file path")
+    if os.path.exists(path) and not os.path.isdir(path) and folder is True:
+        raise TfnlpError(f"{path}: exists and is not a folder; choose another output folder")
+    probes = [os.path.dirname(path)] + ([path] if inside and os.path.isdir(path) else [])
+    for probe in probes:
+        while not os.path.lexists(probe):
+            probe = os.path.dirname(probe)
+        if not os.path.isdir(probe):
+            raise TfnlpError(f"{path}: cannot be created, {probe} is a file, not a folder")
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".tfnlp-write-check-", dir=probe)
+            os.close(fd)
+            os.remove(tmp)
+        except OSError as e:
+            raise TfnlpError(f"{path}: cannot write in {probe} "
+                             f"({e.strerror or type(e).__name__})") from None
+    return path
+
+
 def check_output_dir(output_dir, allowed=is_saved_model_dir, what="a SavedModel"):
     """Raises `TfnlpError` unless `output_dir` may be (over)written.
 
-    A write may replace an earlier output of the same kind (`allowed`) or
-    fill an empty or missing directory; it refuses a plain file or a
-    non-empty directory of something else (it would delete the user's files).
+    The one rule of every command that writes a folder (`pretrain`,
+    `export`, `import_checkpoint`, `finetune`, ...): it may be new, empty,
+    or an earlier output of the same command (`allowed`); a plain file, a
+    non-empty folder of anything else (it holds the user's files), or a
+    place this process cannot write is refused, before any work.
 
     Args:
         output_dir: the target directory.
@@ -88,22 +134,29 @@ def check_output_dir(output_dir, allowed=is_saved_model_dir, what="a SavedModel"
     Returns:
         The absolute path of `output_dir`.
     """
-    output_dir = os.path.abspath(os.fspath(output_dir))
-    if os.path.exists(output_dir):
-        if not os.path.isdir(output_dir):
-            raise TfnlpError(f"{output_dir}: exists and is not a directory; "
-                             "choose another output folder")
-        if os.listdir(output_dir) and not allowed(output_dir):
+    output_dir = check_writable(output_dir, folder=True)
+    if os.path.isdir(output_dir):
+        entries = [e for e in os.listdir(output_dir) if not e.startswith(".tfnlp-write-check-")]
+        if entries and not allowed(output_dir):
             raise TfnlpError(
-                f"{output_dir}: non-empty directory that is not {what}; "
+                f"{output_dir}: a non-empty folder that is not {what}; "
                 "refusing to replace it. Choose an empty or new output folder")
     return output_dir
 
 
 def remove_stale_temp_dirs(parent, base):
-    """Deletes `.BASE.tmp-*` / `.BASE.old-*` folders an interrupted write left."""
+    """Deletes `.BASE.tmp-*` / `.BASE.old-*` folders an interrupted write left.
+
+    A write killed between its two renames (old output aside, new one not
+    yet in place) leaves no `BASE` but a whole `.BASE.old-*`: that previous
+    output is renamed back first.
+    """
     if not os.path.isdir(parent):
         return
+    target = os.path.join(parent, base)
+    old = sorted(n for n in os.listdir(parent) if n.startswith(f".{base}.old-"))
+    if old and not os.path.lexists(target):
+        os.rename(os.path.join(parent, old[-1]), target)
     for name in os.listdir(parent):
         if name.startswith((f".{base}.tmp-", f".{base}.old-")):
             shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
@@ -221,6 +274,33 @@ def read_jsonl(path):
     if not records:
         raise TfnlpError(f"{path}: empty file, expected one JSON object per line")
     return records
+
+
+def portable_path(value):
+    """What an artifact records of a path given by the user: nothing machine-bound.
+
+    Names (`wordnet`, `pypi:NAME`, `tfnlp pretrain`) and relative paths are
+    kept as given; an absolute path is recorded by its base name only, so a
+    run dir or `task.json` does not carry the writer's folder layout (the
+    content is pinned by hashes such as `tokenizer_sha256` instead). A
+    comma-separated list is treated item by item.
+
+    Args:
+        value: str, or None.
+
+    Returns:
+        str (or None).
+
+    Example:
+
+    >>> portable_path("/home/ada/data/a.txt,b/c.txt,wordnet")
+    'a.txt,b/c.txt,wordnet'
+    """
+    if not isinstance(value, str):
+        return value
+    items = value.split(",") if "," in value else [value]
+    return ",".join(os.path.basename(i.rstrip("/\\")) or i if os.path.isabs(i) else i
+                    for i in items)
 
 
 def file_sha256(path):

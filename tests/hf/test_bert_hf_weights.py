@@ -158,7 +158,7 @@ def test_model_dir_round_trip(pretraining_checkpoint, converted, tmp_path):
                    source=converted.source)
     assert (tmp_path / "pretrainer.weights.h5").is_file()
     native = load_model_dir(str(tmp_path))
-    assert native.config["source"] == str(folder)
+    assert native.config["source"] == folder.name  # no path of this machine
     assert native.tokenizer.vocabulary == converted.tokenizer.vocabulary
     assert native.tokenizer.lower_case == converted.tokenizer.lower_case
     batch = random_batch()

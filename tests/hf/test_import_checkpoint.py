@@ -159,7 +159,7 @@ def test_with_heads_exports_the_mlm_subobject(tiny, tmp_path):
     assert (keras_dir / "pretrainer.weights.h5").is_file()
     config = json.loads((keras_dir / "config.json").read_text())
     assert config["pretrainer"]["objective"] == "mlm_nsp"
-    assert config["source"] == str(folder)
+    assert config["source"] == folder.name  # no path of this machine
     encoder = tf.saved_model.load(paths["encoder"])
     batch = random_batch()
     positions = np.array([[1, 2], [3, 4], [0, 1]], dtype="int32")

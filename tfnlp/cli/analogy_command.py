@@ -20,6 +20,9 @@ from tfnlp.errors import TfnlpError
 SUMMARY = "nearest words to a vector expression such as 'king - man + woman'"
 POSITIONAL = "query"
 
+# Range of every numeric flag (checked at parse time, see flag_utils.declare_ranges).
+RANGES = {"topn": "[1, inf)", "restrict_vocab": "[1, inf)"}
+
 
 def define_flags(flag_values):
     """Defines `--vectors --query --topn --method --restrict_vocab`."""

@@ -44,6 +44,16 @@ WEIGHT_FLAGS = {
 }
 
 
+def _ranges():
+    from tfnlp.cli.pretrain_command import RANGES as PRETRAIN_RANGES
+
+    return dict(PRETRAIN_RANGES, temperature="(0, inf)", alpha_ce="[0, inf)",
+                alpha_mlm="[0, inf)", alpha_cos="[0, inf)", alpha_mse="[0, inf)")
+
+
+RANGES = _ranges()
+
+
 def define_flags(flag_values):
     """`--teacher --student_layers`, the loss weights, and the pretrain run flags."""
     from tfnlp.cli.pretrain_command import HELP

@@ -21,6 +21,9 @@ from tfnlp.errors import TfnlpError
 
 SUMMARY = "evaluate word vectors: Google analogies (3CosAdd/3CosMul), WS353, SimLex-999"
 
+# Range of every numeric flag (checked at parse time, see flag_utils.declare_ranges).
+RANGES = {"restrict_vocab": "[1, inf)"}
+
 
 def define_flags(flag_values):
     """Defines `--vectors --restrict_vocab --methods --analogies --case_insensitive`."""

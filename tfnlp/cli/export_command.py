@@ -18,6 +18,9 @@ from tfnlp.errors import TfnlpError
 
 SUMMARY = "export a pretraining run as its family's TF-Hub modules (+ heads)"
 
+# Range of every numeric flag (checked at parse time, see flag_utils.declare_ranges).
+RANGES = {"seq_length": "[3, inf)"}
+
 
 def define_flags(flag_values):
     """Defines `--model_dir --output --with_heads --with_mlm --seq_length`."""
@@ -50,11 +53,13 @@ def export_run(model_dir, output, with_heads=False, seq_length=128):
 
     >>> export_run("run", "hub", with_heads=True)   # doctest: +SKIP
     """
-    from tfnlp.hub.export import check_export_settings, export_modules
+    from tfnlp.hub.export import check_export_settings, export_modules, is_export_dir
+    from tfnlp.io import check_output_dir
     from tfnlp.pretraining.builder import load_run
 
     if isinstance(seq_length, bool) or not isinstance(seq_length, int) or seq_length < 3:
         raise TfnlpError(f"--seq_length must be an integer >= 3, got {seq_length!r}")
+    check_output_dir(output, allowed=is_export_dir, what="an earlier tfnlp export")
     run = load_run(model_dir, seq_length=seq_length)
     heads = run.family.export_heads(run.pretrainer) if with_heads else None
     if with_heads and not heads:

@@ -18,6 +18,13 @@ from tfnlp.errors import TfnlpError
 
 SUMMARY = "fine-tune an encoder (model dir or TF-Hub module) on classification, ner or squad"
 
+# Range of every numeric flag (checked at parse time, see flag_utils.declare_ranges).
+RANGES = {
+    "lr_factor": "(0, inf)", "epochs": "[1, inf)", "batch_size": "[1, inf)",
+    "learning_rate": "(0, inf)", "seq_length": "[8, inf)", "dropout": "[0, 1)",
+    "seed": "[0, inf)", "doc_stride": "[1, inf)", "max_query_length": "[1, inf)",
+}
+
 
 def define_flags(flag_values):
     """Defines the finetune flags on `flag_values`."""

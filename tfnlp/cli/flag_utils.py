@@ -67,3 +67,79 @@ def dataclass_from_flags(flag_values, cls, required=(), skip=()):
     values = {f.name: flag_values[f.name].value
               for f in dataclasses.fields(cls) if f.name not in skip}
     return cls(**values)
+
+
+def parse_interval(text):
+    """Parses an interval such as `"[1, inf)"`, `"(0, 1]"` or `"[0, 100]"`.
+
+    Args:
+        text: `[` or `(`, the lower bound, a comma, the upper bound, `]` or
+            `)`; `-inf` / `inf` for no bound.
+
+    Returns:
+        (low, high, low_open, high_open): floats and bools.
+
+    Example:
+
+    >>> parse_interval("(0, 1]")
+    (0.0, 1.0, True, False)
+    """
+    text = text.strip()
+    if len(text) < 5 or text[0] not in "[(" or text[-1] not in "])" or "," not in text:
+        raise ValueError(f"not an interval: {text!r}")
+    low, high = (float(part) for part in text[1:-1].split(","))
+    return low, high, text[0] == "(", text[-1] == ")"
+
+
+def in_interval(value, text):
+    """True if the number `value` lies in the interval `text` (see `parse_interval`)."""
+    low, high, low_open, high_open = parse_interval(text)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    return above and below
+
+
+def declare_ranges(flag_values, ranges):
+    """Attaches a range check to numeric flags: a value outside is a flag error.
+
+    The check runs when the command line is parsed, before any work, so
+    `tfnlp CMD --flag=BAD` exits 2 with one line such as
+    `flag --epochs=0: must be in [1, inf)`. An unset flag (None, meaning
+    "the default") passes.
+
+    Args:
+        flag_values: the command's `absl.flags.FlagValues`.
+        ranges: dict flag name -> interval text (`"[1, inf)"`, `"(0, 1]"`).
+            Names the command does not define are skipped (a shared table).
+
+    Returns:
+        list of the flag names that got a check.
+
+    Example:
+
+    >>> fv = flags.FlagValues()
+    >>> flags.DEFINE_integer("epochs", 3, "Epochs.", flag_values=fv)  # doctest: +ELLIPSIS
+    <...>
+    >>> declare_ranges(fv, {"epochs": "[1, inf)"})
+    ['epochs']
+    """
+    names = []
+    for name, interval in ranges.items():
+        if name not in flag_values:
+            continue
+        parse_interval(interval)  # a typo in a table fails at definition
+
+        def check(value, interval=interval):
+            return value is None or in_interval(value, interval)
+
+        flags.register_validator(name, check, message=f"must be in {interval}",
+                                 flag_values=flag_values)
+        names.append(name)
+    return names
+
+
+def numeric_flags(flag_values):
+    """Names of the integer and float flags defined on `flag_values`."""
+    return sorted(name for name, flag in flag_values._flags().items()
+                  if isinstance(flag.parser, (flags.IntegerParser, flags.FloatParser))
+                  and name == flag.name)

@@ -17,6 +17,10 @@ from tfnlp.errors import TfnlpError
 
 SUMMARY = "generate text from a GPT-2 model dir (greedy, top-k, top-p, beam; cached)"
 
+# Range of every numeric flag (checked at parse time, see flag_utils.declare_ranges).
+RANGES = {"max_new_tokens": "[1, inf)", "top_k": "[1, inf)", "top_p": "(0, 1]",
+          "temperature": "(0, inf)", "num_beams": "[1, inf)", "seed": "[0, inf)"}
+
 
 def define_flags(flag_values):
     """Defines the generation flags."""

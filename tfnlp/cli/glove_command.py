@@ -12,9 +12,13 @@ and resume as `tfnlp word2vec`. The last stdout line is JSON.
 
 from absl import flags
 
-from tfnlp.cli.word2vec_command import define_common_flags, run_family
+from tfnlp.cli.word2vec_command import COMMON_RANGES, define_common_flags, run_family
 
 SUMMARY = "train GloVe vectors (co-occurrence counts, AdaGrad) on a corpus"
+
+# Range of every numeric flag (checked at parse time, see flag_utils.declare_ranges).
+RANGES = dict(COMMON_RANGES, window="[1, inf)", x_max="(0, inf)", power="(0, inf)",
+              learning_rate="(0, inf)", batch_size="[1, inf)")
 
 
 def define_flags(flag_values):

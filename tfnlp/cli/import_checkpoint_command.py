@@ -19,6 +19,9 @@ from tfnlp.errors import TfnlpError
 
 SUMMARY = "import a Hugging Face checkpoint as a tfnlp model dir and TF-Hub modules"
 
+# Range of every numeric flag (checked at parse time, see flag_utils.declare_ranges).
+RANGES = {"seq_length": "[3, inf)"}
+
 
 def define_flags(flag_values):
     """Defines `--from_hf --output --with_heads (alias --with_mlm) --seq_length`."""

@@ -7,12 +7,15 @@ Each command lives in its own module under `tfnlp/cli/` and is listed in
 - `define_flags(flag_values)`: defines its absl flags on `flag_values`;
 - `run(flags)`: does the work; returns an exit code (0) and prints its
   result (the last stdout line is JSON, for scripts);
-- optionally `POSITIONAL`: the flag that positional words fill.
+- optionally `POSITIONAL`: the flag that positional words fill;
+- `RANGES`: flag name -> interval (`"[1, inf)"`) for every numeric flag,
+  checked when the line is parsed (`flag_utils.declare_ranges`).
 
 Adding a command = adding a module and one line to `COMMANDS`; commands
 whose module is not present yet are left out of the help.
 
-Errors: a `TfnlpError` (bad input) or a flag error prints one line,
+Errors: a `TfnlpError` (bad input), a flag error (a value outside its
+`RANGES`) or a file-system error prints one line,
 `tfnlp <command>: error: <message>`, on stderr and exits with code 2.
 
 Example:
@@ -34,6 +37,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 from absl import flags  # noqa: E402
 
+from tfnlp.cli.flag_utils import declare_ranges  # noqa: E402
 from tfnlp.errors import TfnlpError  # noqa: E402
 
 COMMANDS = {
@@ -113,6 +117,17 @@ def import_tensorflow_quietly():
                     print(line, file=sys.stderr)
 
 
+def _valid_text(arg):
+    """A command-line word with undecodable bytes (surrogate escapes) as U+FFFD."""
+    if not isinstance(arg, str):
+        return arg
+    try:
+        raw = arg.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # other lone surrogates
+        raw = arg.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
+
+
 def _error(command, message):
     message = " ".join(str(message).split())  # one line
     print(f"tfnlp {command}: error: {message}", file=sys.stderr, flush=True)
@@ -134,7 +149,9 @@ def main(argv=None):
     0
     """
     argv = list(sys.argv if argv is None else argv)
-    args = argv[1:]
+    # Bytes that are not UTF-8 arrive as surrogate escapes: U+FFFD, as
+    # everywhere in tfnlp (`tfnlp.text.tokenizer.valid_utf8`).
+    args = [_valid_text(a) for a in argv[1:]]
     if not args or args[0] in ("-h", "--help", "help", "--helpfull"):
         print(_usage())
         return 0 if args else EXIT_USAGE
@@ -145,6 +162,7 @@ def main(argv=None):
     module = importlib.import_module(commands[name])
     flag_values = flags.FlagValues()
     module.define_flags(flag_values)
+    declare_ranges(flag_values, getattr(module, "RANGES", {}))
     if any(a in ("-h", "--help", "--helpshort", "--helpfull") for a in args[1:]):
         print(f"usage: tfnlp {name} [--flag=value ...]\n\n{module.SUMMARY}\n")
         print(flag_values.get_help())
@@ -167,6 +185,11 @@ def main(argv=None):
         return int(module.run(flag_values) or 0)
     except TfnlpError as error:
         return _error(name, error)
+    except OSError as error:
+        # A file-system error no check foresaw: still one line naming the file.
+        where = error.filename if error.filename is not None else ""
+        return _error(name, f"{where}: {error.strerror or error}" if where
+                      else f"{type(error).__name__}: {error}")
     except KeyboardInterrupt:
         return _error(name, "interrupted")
 

@@ -20,6 +20,9 @@ from tfnlp.errors import TfnlpError
 
 SUMMARY = "PNG plot of words (PCA, analogy arrows) and TensorBoard projector files"
 
+# Range of every numeric flag (checked at parse time, see flag_utils.declare_ranges).
+RANGES = {"projector_words": "[1, inf)"}
+
 
 def define_flags(flag_values):
     """Defines `--vectors --words --offsets --output --projector --projector_words`."""

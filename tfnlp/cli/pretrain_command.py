@@ -79,6 +79,16 @@ HELP = {
     "eval_batches": "Held-out batches evaluated at the end.",
 }
 INTERNAL_FIELDS = ("tokenizer_sha256", "init_from_sha256")
+# Range of every numeric flag (checked at parse time, see flag_utils.declare_ranges).
+RANGES = {
+    "steps": "[1, inf)", "num_layers": "[1, inf)", "hidden_dim": "[1, inf)",
+    "num_heads": "[1, inf)", "intermediate_dim": "[1, inf)",
+    "max_sequence_length": "[1, inf)", "dropout": "[0, 1)", "seq_length": "[1, inf)",
+    "batch_size": "[1, inf)", "max_predictions_per_seq": "[1, inf)",
+    "learning_rate": "(0, inf)", "warmup_steps": "[0, inf)", "weight_decay": "[0, inf)",
+    "checkpoint_every": "[1, inf)", "keep_checkpoints": "[1, inf)", "log_every": "[1, inf)",
+    "seed": "[0, inf)", "heldout_percent": "(0, 100)", "eval_batches": "[1, inf)",
+}
 
 
 def define_flags(flag_values):

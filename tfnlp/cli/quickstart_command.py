@@ -71,6 +71,15 @@ QUICKSTART_DEFAULTS = {
     "serve_text": "a domesticated carnivorous mammal that barks and is kept as a pet",
 }
 
+# Range of every numeric flag (checked at parse time, see flag_utils.declare_ranges).
+RANGES = {
+    "vocab_size": "[10, inf)", "vocab_max_lines": "[1, inf)", "seq_length": "[8, inf)",
+    "batch_size": "[1, inf)", "steps": "[1, inf)", "learning_rate": "(0, inf)",
+    "warmup_steps": "[0, inf)", "checkpoint_every": "[1, inf)", "log_every": "[1, inf)",
+    "finetune_train_examples": "[1, inf)", "finetune_eval_examples": "[1, inf)",
+    "finetune_epochs": "[1, inf)", "finetune_learning_rate": "(0, inf)",
+}
+
 
 def define_flags(flag_values):
     """Defines the quickstart flags (defaults from `QUICKSTART_DEFAULTS`)."""

@@ -20,6 +20,9 @@ from tfnlp.errors import TfnlpError
 
 SUMMARY = "learn a tokenizer (WordPiece, BPE, SentencePiece, word) from text files"
 
+# Range of every numeric flag (checked at parse time, see flag_utils.declare_ranges).
+RANGES = {"vocab_size": "[10, inf)", "max_lines": "[1, inf)"}
+
 
 def define_flags(flag_values):
     """Defines `--input --vocab_size --output --kind --family --lower_case --max_lines`."""
@@ -79,12 +82,14 @@ def run(flag_values):
     for name in ("input", "output"):
         if not flag_values[name].value:
             raise TfnlpError(f"missing --{name}")
-    if flag_values.vocab_size is None or flag_values.vocab_size < 10:
-        raise TfnlpError(f"--vocab_size must be at least 10, got {flag_values.vocab_size}")
-    if flag_values.max_lines is not None and flag_values.max_lines < 1:
-        raise TfnlpError(f"--max_lines must be a positive integer, got {flag_values.max_lines}")
+    if flag_values.vocab_size is None:
+        raise TfnlpError("missing --vocab_size")
+    from tfnlp.io import check_writable
     from tfnlp.pretraining.run_dir import resolve_input
 
+    # Before learning: a `.txt` / `.model` output is a file, anything else a folder.
+    is_file = flag_values.output.endswith((".txt", ".model"))
+    check_writable(flag_values.output, folder=not is_file, inside=not is_file)
     family = family_for(flag_values.kind, flag_values.family)
     path = family.learn_tokenizer(resolve_input(flag_values.input), flag_values.output,
                                   flag_values.vocab_size, lower_case=flag_values.lower_case,

@@ -21,6 +21,15 @@ from tfnlp.errors import TfnlpError
 
 SUMMARY = "train word2vec vectors (skip-gram / CBOW, negative sampling) on a corpus"
 
+# Ranges of the flags `define_common_flags` defines (see flag_utils.declare_ranges).
+COMMON_RANGES = {
+    "dim": "[1, inf)", "min_count": "[1, inf)", "max_vocab": "[1, inf)", "epochs": "[1, inf)",
+    "seed": "[0, inf)", "max_lines": "[1, inf)", "checkpoint_every": "[1, inf)",
+    "log_every": "[1, inf)", "restrict_vocab": "[1, inf)",
+}
+RANGES = dict(COMMON_RANGES, window="[1, inf)", negative="[1, inf)", sample="[0, 1)",
+              alpha="(0, inf)", min_alpha="[0, inf)", chunk_words="[1, inf)")
+
 
 def define_common_flags(flag_values, epochs):
     """Flags shared by `tfnlp word2vec` and `tfnlp glove`."""

@@ -129,7 +129,7 @@ def import_checkpoint(from_hf, output, with_heads=False, seq_length=128):
     _check_settings(with_heads, seq_length)
     folder = resolve_hf_folder(from_hf)
     family, converter = find_converter(folder)
-    check_export_settings(family, None, None, seq_length)
+    check_export_settings(family, None, None, seq_length, output)  # before converting
     spec = from_hf if str(from_hf).startswith(PYPI_SCHEME) else folder
     converted = converter.load(spec, with_heads=with_heads)
     pretrainer = converted.pretrainer

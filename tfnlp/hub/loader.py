@@ -38,9 +38,13 @@ def _load_path(path):
     try:
         return tf.saved_model.load(path)
     except Exception as e:  # TF raises several types for unregistered ops.
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         if "Op type not registered" in str(e):
-            raise TfnlpError(f"{path}: {TF_TEXT_MESSAGE} ({str(e).splitlines()[0]})") from e
-        raise
+            raise TfnlpError(f"{path}: {TF_TEXT_MESSAGE} ({first})") from e
+        # A garbage or truncated saved_model.pb / variables file.
+        raise TfnlpError(f"{path}: cannot load this SavedModel, saved_model.pb or "
+                         f"variables/ is corrupt or truncated ({type(e).__name__}: "
+                         f"{first[:200]})") from None
 
 
 def function_has_training_argument(fn):

@@ -27,7 +27,7 @@ import json
 import os
 
 from tfnlp.errors import TfnlpError
-from tfnlp.io import atomic_write_text, read_json
+from tfnlp.io import atomic_write_text, portable_path, read_json
 
 FORMAT = "tfnlp.model_dir"
 CONFIG_FILE = "config.json"
@@ -115,7 +115,7 @@ def save_model_dir(directory, family, backbone, tokenizer, pretrainer=None,
         "tokenizer": {"kind": tokenizer.kind,
                       "lower_case": getattr(tokenizer, "lower_case", None)},
         "backbone_weights": BACKBONE_WEIGHTS,
-        "source": source,
+        "source": portable_path(source),
     }
     if pretrainer is not None:
         pretrainer.save_weights(os.path.join(directory, PRETRAINER_WEIGHTS))

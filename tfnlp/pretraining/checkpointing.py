@@ -213,6 +213,10 @@ class TrainingCheckpoint:
             status.assert_existing_objects_matched()
             # A model-only restore leaves the optimizer values unread, by design.
             status.expect_partial()
+        except (IndexError, tf.errors.DataLossError) as error:
+            raise TfnlpError(f"checkpoint {path}: truncated or corrupt, cannot be read "
+                             f"({_first_line(error)}); delete it to resume from an "
+                             "earlier one") from None
         except (AssertionError, ValueError, tf.errors.OpError) as error:
             raise TfnlpError(
                 f"checkpoint {path} does not fit this model ({_first_line(error)}); "

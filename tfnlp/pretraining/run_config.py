@@ -19,7 +19,7 @@ import json
 import os
 
 from tfnlp.errors import TfnlpError
-from tfnlp.io import atomic_write_text, read_json
+from tfnlp.io import atomic_write_text, portable_path, read_json
 
 CONFIG_FILE = "config.json"
 TOKENIZER_SUBDIR = "tokenizer"
@@ -32,6 +32,8 @@ SCHEDULES = ("linear", "ulmfit")
 # (--num_layers --hidden_dim --num_heads) required.
 CUSTOM_PRESET = "custom"
 # The legacy size flags; they join --model_config as overrides.
+# User paths, recorded without the writer's folders (see `PretrainConfig.recorded`).
+PATH_FIELDS = ("input", "vocab")
 SIZE_FIELDS = ("num_layers", "hidden_dim", "num_heads", "intermediate_dim",
                "max_sequence_length", "dropout")
 
@@ -83,6 +85,18 @@ def _same_file(a, b):
     if os.path.isfile(a) and os.path.isfile(b):
         return filecmp.cmp(a, b, shallow=False)
     return os.path.abspath(a) == os.path.abspath(b)
+
+
+_JSON_TYPES = {int: "integer", float: "number", bool: "true/false", str: "string"}
+
+
+def _has_type(value, kind):
+    """True if a JSON value fits a config field of type `kind`."""
+    if kind is bool or isinstance(value, bool):
+        return kind is bool and isinstance(value, bool)
+    if kind is float:
+        return isinstance(value, (int, float))
+    return not isinstance(kind, type) or isinstance(value, kind)
 
 
 def default_learning_rate(hidden_dim):
@@ -370,6 +384,14 @@ class PretrainConfig:
         for name in ("steps", "seq_length", "batch_size", "checkpoint_every",
                      "keep_checkpoints", "log_every", "eval_batches"):
             positive_int(name)
+        for name in SIZE_FIELDS[:-1]:  # a given size is used as given: 0 is no default
+            if getattr(self, name) is not None:
+                positive_int(name)
+        from tfnlp.distribute import STRATEGY_NAMES
+
+        if str(self.strategy).lower() not in STRATEGY_NAMES:
+            raise TfnlpError(f"unknown --strategy={self.strategy!r}: choose one of "
+                             f"{', '.join(STRATEGY_NAMES)}")
         family = self.family_object()
         objective = self.resolved_objective()
         if objective not in family.objectives:
@@ -448,8 +470,9 @@ class PretrainConfig:
                 f"{self.model_dir} holds a run with a different model ({details}); "
                 "use a new --model_dir, or the saved settings to resume it")
         changes = []
+        mine, theirs = self.recorded(), saved.recorded()
         for field in dataclasses.fields(self):
-            a, b = getattr(saved, field.name), getattr(self, field.name)
+            a, b = theirs[field.name], mine[field.name]
             if field.name not in MODEL_FIELDS and a != b:
                 changes.append(f"{field.name}: {a!r} -> {b!r}")
         return changes
@@ -476,6 +499,19 @@ class PretrainConfig:
         """Returns the config as a JSON-ready dict."""
         return dataclasses.asdict(self)
 
+    def recorded(self):
+        """The dict `config.json` stores: no path of the writer's machine.
+
+        `model_dir` is where the file lies (`"."`); `input` and `vocab` keep
+        names and relative paths, absolute ones by base name (the tokenizer
+        itself is copied into the run and pinned by `tokenizer_sha256`).
+        """
+        values = self.to_dict()
+        values["model_dir"] = "."
+        for name in PATH_FIELDS:
+            values[name] = portable_path(values[name])
+        return values
+
     @classmethod
     def from_dict(cls, values, source="config"):
         """Builds a config from a dict, refusing unknown keys.
@@ -491,6 +527,11 @@ class PretrainConfig:
         unknown = sorted(set(values) - names)
         if unknown:
             raise TfnlpError(f"{source}: unknown settings {unknown}")
+        for field in dataclasses.fields(cls):
+            value = values.get(field.name)
+            if value is not None and not _has_type(value, field.type):
+                raise TfnlpError(f"{source}: {field.name!r} must be a JSON "
+                                 f"{_JSON_TYPES.get(field.type, field.type)}, got {value!r}")
         try:
             return cls(**values)
         except TypeError as error:
@@ -506,7 +547,7 @@ class PretrainConfig:
             str, the path written.
         """
         path = path or os.path.join(self.model_dir, CONFIG_FILE)
-        atomic_write_text(path, json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+        atomic_write_text(path, json.dumps(self.recorded(), indent=2, sort_keys=True) + "\n")
         return path
 
     @classmethod
@@ -526,4 +567,6 @@ class PretrainConfig:
         if not os.path.isfile(path):
             raise TfnlpError(
                 f"{model_dir}: no {CONFIG_FILE}; is it a folder written by `tfnlp pretrain`?")
-        return cls.from_dict(read_json(path, "run config"), source=path)
+        config = cls.from_dict(read_json(path, "run config"), source=path)
+        config.model_dir = os.fspath(model_dir)  # where it lies (older runs: an absolute path)
+        return config

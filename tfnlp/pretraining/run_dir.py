@@ -20,7 +20,7 @@ import json
 import os
 
 from tfnlp.errors import TfnlpError
-from tfnlp.io import atomic_write_dir, files_sha256
+from tfnlp.io import atomic_write_dir, check_output_dir, check_writable, files_sha256
 from tfnlp.pretraining.run_config import (
     CONFIG_FILE,
     TOKENIZER_SUBDIR,
@@ -95,14 +95,12 @@ def check_run_dir(config, tokenizer=None):
     tokenizer = tokenizer or load_run_tokenizer(config)
     config.tokenizer_sha256 = files_sha256(tokenizer.asset_files())
     model_dir = config.model_dir
-    if os.path.exists(model_dir) and not os.path.isdir(model_dir):
-        raise TfnlpError(f"--model_dir={model_dir} exists and is not a folder")
+    # The rule of every command's output folder; a run is resumed in place.
+    check_output_dir(model_dir, allowed=lambda d: os.path.isfile(os.path.join(d, CONFIG_FILE)),
+                     what=f"a tfnlp pretraining run (no {CONFIG_FILE})")
+    check_writable(model_dir, inside=True)
     if os.path.isfile(os.path.join(model_dir, CONFIG_FILE)):
         return tokenizer, config.check_resumable(PretrainConfig.load(model_dir))
-    if os.path.isdir(model_dir) and os.listdir(model_dir):
-        raise TfnlpError(
-            f"--model_dir={model_dir} is a non-empty folder that holds no tfnlp run "
-            "(no config.json); use an empty or new folder")
     return tokenizer, []
 
 

@@ -157,9 +157,6 @@ def pretrain(config, log=print_log):
     # Reads, checks and tokenizes the corpus before the run dir is touched.
     train_ds, heldout_ds = build_datasets(config, corpus, tokenizer)
     strategy = resolve_strategy(config.strategy)
-    tokenizer = write_run_dir(config, tokenizer)
-    for change in changes:
-        log(f"resuming with a changed setting: {change}")
 
     with strategy.scope():
         pretrainer, optimizer = build_pretrainer(config, tokenizer)
@@ -169,6 +166,11 @@ def pretrain(config, log=print_log):
         initial_step = checkpoint.restore_latest()
         if source is not None and not initial_step:
             source.load_into(pretrainer, objective.name, log)
+    # Written once the saved checkpoint has been read: a broken one leaves
+    # the run's config.json as it was.
+    tokenizer = write_run_dir(config, tokenizer)
+    for change in changes:
+        log(f"resuming with a changed setting: {change}")
     checkpoint.remove_stale_files()
     if initial_step:
         log(f"resuming from {checkpoint.latest} at step {initial_step}"
@@ -234,8 +236,10 @@ def pretrain(config, log=print_log):
                        for k, v in start_metrics.items()})
     result["model_dir"] = config.model_dir
     result["keras_model_dir"] = keras_dir
+    # The run's own record holds its folders relative to itself.
+    recorded = dict(result, model_dir=".", keras_model_dir=KERAS_SUBDIR)
     atomic_write_text(os.path.join(config.model_dir, RESULTS_FILE),
-                      json.dumps(result, indent=2) + "\n")
+                      json.dumps(recorded, indent=2) + "\n")
     return result
 
 

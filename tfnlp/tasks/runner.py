@@ -34,7 +34,8 @@ import time
 from typing import Optional
 
 from tfnlp.errors import TfnlpError
-from tfnlp.io import atomic_write_dir, atomic_write_text, print_log
+from tfnlp.io import (atomic_write_dir, atomic_write_text, check_output_dir, portable_path,
+                      print_log)
 from tfnlp.tasks.models import MODES, TASK_NETWORKS, build_task_model, check_choice
 from tfnlp.tasks.pooling import check_pooling
 from tfnlp.tasks.task_registry import DEFAULT_SEQ_LENGTH, make_task
@@ -136,9 +137,11 @@ class FinetuneConfig:
         check_choice("--task_network", self.task_network, TASK_NETWORKS)
         if self.pooling is not None:
             check_pooling(self.pooling)
-        for name in ("epochs", "batch_size"):
+        for name in ("epochs", "batch_size", "doc_stride", "max_query_length"):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
+            if value is None and name in ("doc_stride", "max_query_length"):
+                continue  # squad's defaults, resolved from seq_length
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise TfnlpError(f"--{name} must be a positive integer, got {value!r}")
         if self.learning_rate is not None and not self.learning_rate > 0:
             raise TfnlpError(f"--learning_rate must be > 0, got {self.learning_rate}")
@@ -205,16 +208,10 @@ def check_output_folder(output):
     """Raises `TfnlpError` unless `output` is new, empty or an earlier run's.
 
     Args:
-        output: the output folder.
+        output: the output folder (the rule of `tfnlp.io.check_output_dir`).
     """
-    output = os.path.abspath(output)
-    if os.path.exists(output):
-        if not os.path.isdir(output):
-            raise TfnlpError(f"--output={output}: exists and is not a folder")
-        if os.listdir(output) and not is_finetune_output(output):
-            raise TfnlpError(
-                f"--output={output}: a non-empty folder that is not an earlier "
-                f"finetune output (no {TASK_FILE}); refusing to replace it.")
+    check_output_dir(output, allowed=is_finetune_output,
+                     what=f"an earlier finetune output (no {TASK_FILE})")
 
 
 def _log(config, message):
@@ -363,7 +360,7 @@ def write_output(config, source, task, model, seq_length, record):
                           json.dumps(info, indent=2, ensure_ascii=False))
 
     return atomic_write_dir(config.output, write, allowed=is_finetune_output,
-                            what="an earlier finetune output")
+                            what=f"an earlier finetune output (no {TASK_FILE})")
 
 
 def finetune(config):
@@ -417,8 +414,11 @@ def finetune(config):
         _log(config, "eval: " + json.dumps(metrics))
         result.update(metrics)
     settings = dataclasses.asdict(config)
-    settings.update(learning_rate=learning_rate, seq_length=seq_length,
-                    encoder=os.path.abspath(config.encoder))
+    settings.update(learning_rate=learning_rate, seq_length=seq_length)
+    for name in ("encoder", "train", "eval", "output"):  # no path of this machine
+        settings[name] = portable_path(os.fspath(settings[name]) if settings[name] else None)
+    if config.task == "squad":  # what the windows used, not None for "default"
+        settings.update(doc_stride=task.doc_stride, max_query_length=task.max_query_length)
     settings.pop("verbose")
     output = write_output(config, source, task, model, seq_length,
                           {"settings": settings, "metrics": result})

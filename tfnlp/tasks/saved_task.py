@@ -165,7 +165,46 @@ def load_saved_task(path):
     if not os.path.isfile(task_file):
         raise TfnlpError(f"--model={path}: no {TASK_FILE}; pass the --output folder of "
                          "tfnlp finetune.")
-    info = read_json(task_file, "finetune task")
+    info = check_task_info(read_json(task_file, "finetune task"), task_file)
+    try:
+        return SavedTask(path, info)
+    except (TypeError, ValueError, KeyError, AttributeError) as e:
+        if isinstance(e, TfnlpError):
+            raise
+        raise TfnlpError(f"{task_file}: its task_meta does not fit a {info['task']} task "
+                         f"({type(e).__name__}: {e})") from None
+
+
+JSON_TYPE_NAMES = {int: "integer", str: "string", dict: "object"}
+# The keys every task.json holds, and their JSON types.
+TASK_KEYS = {"task": str, "seq_length": int, "family": str, "tokenizer": str,
+             "serving": str, "task_meta": dict}
+
+
+def check_task_info(info, task_file):
+    """Checks a parsed task.json before anything is built from it.
+
+    Args:
+        info: the parsed JSON object.
+        task_file: its path, for messages.
+
+    Returns:
+        `info`.
+
+    Raises:
+        TfnlpError: not a tfnlp task file, a missing key, or a value of the
+            wrong type (naming the file and the key).
+    """
     if info.get("format") != FORMAT:
         raise TfnlpError(f"{task_file}: not a tfnlp finetune task file")
-    return SavedTask(path, info)
+    for key, kind in TASK_KEYS.items():
+        if key not in info:
+            raise TfnlpError(f"{task_file}: no {key!r}; re-run tfnlp finetune with this "
+                             "version of tfnlp.")
+        value = info[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise TfnlpError(f"{task_file}: {key!r} must be a JSON "
+                             f"{JSON_TYPE_NAMES[kind]}, got {value!r}")
+    if info["seq_length"] < 2:
+        raise TfnlpError(f"{task_file}: 'seq_length' must be >= 2, got {info['seq_length']}")
+    return info

@@ -19,6 +19,7 @@ Example:
 TensorShape([1, 16])
 """
 
+import functools
 import os
 import shutil
 
@@ -27,6 +28,42 @@ import keras
 from tfnlp.errors import TfnlpError
 
 PACKED_KEYS = ("token_ids", "segment_ids", "padding_mask")
+REPLACEMENT_CHAR = 0xFFFD
+
+
+def valid_utf8(strings):
+    """Replaces every invalid UTF-8 sequence by U+FFFD (tfnlp's one UTF-8 policy).
+
+    Every family tokenizer's `tokenize` runs its input through this first,
+    so the Python API, the CLI and the exported graphs (preprocess modules,
+    `serving_default`) treat broken bytes alike: as U+FFFD, which BERT's
+    normalization then drops and byte-level BPE encodes like any character.
+
+    Args:
+        strings: string tensor (or ragged tensor, list, array) of any shape;
+            anything that is not a string tensor passes through.
+
+    Returns:
+        the same shape, valid UTF-8.
+
+    Example:
+
+    >>> valid_utf8(tf.constant([b"caf\\xe9"])).numpy()[0].decode()   # doctest: +SKIP
+    'caf\ufffd'
+    """
+    import tensorflow as tf
+
+    if isinstance(strings, tf.RaggedTensor):
+        return tf.ragged.map_flat_values(valid_utf8, strings)
+    if not tf.is_tensor(strings):
+        try:
+            strings = tf.convert_to_tensor(strings, tf.string)
+        except (TypeError, ValueError):
+            return strings
+    if strings.dtype != tf.string:
+        return strings
+    return tf.strings.unicode_transcode(strings, "UTF-8", "UTF-8", errors="replace",
+                                        replacement_char=REPLACEMENT_CHAR)
 
 
 class Tokenizer(keras.layers.Layer):
@@ -44,6 +81,20 @@ class Tokenizer(keras.layers.Layer):
 
     kind = None
     padding_side = "right"
+
+    def __init_subclass__(cls, **kwargs):
+        # Every subclass's `tokenize` sees valid UTF-8 (see `valid_utf8`).
+        super().__init_subclass__(**kwargs)
+        tokenize = cls.__dict__.get("tokenize")
+        if tokenize is None or getattr(tokenize, "takes_valid_utf8", False):
+            return
+
+        @functools.wraps(tokenize)
+        def tokenize_valid_utf8(self, strings, *args, **kwargs):
+            return tokenize(self, valid_utf8(strings), *args, **kwargs)
+
+        tokenize_valid_utf8.takes_valid_utf8 = True
+        cls.tokenize = tokenize_valid_utf8
 
     def __init__(self, seq_length=128, **kwargs):
         kwargs.setdefault("trainable", False)
