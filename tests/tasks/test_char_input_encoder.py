@@ -67,7 +67,7 @@ def test_elmo_feature_mode_through_the_cli(elmo_dir, capsys):
     out = os.path.join(root, "feature_out")
     assert main(["tfnlp", "finetune", f"--encoder={model}", "--task=classification",
                  f"--train={train}", f"--eval={held}", f"--output={out}", "--mode=feature",
-                 "--task_network=dense", "--epochs=3", "--batch_size=8", "--seq_length=16",
+                 "--task_network=dense", "--epochs=1", "--batch_size=8", "--seq_length=16",
                  "--learning_rate=0.01"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert 0.0 <= result["accuracy"] <= 1.0

@@ -10,7 +10,11 @@ The family contract (docs/CONTRACTS.md) for ELMo:
   two residual LSTMP stacks);
 - `pretrainer.py`: `BiLMPretrainer` for the `bilm` objective
   (`tfnlp.objectives.bilm`);
-- `hub_module.py`: the TF-Hub module with Google's `elmo` signatures.
+- `hub_module.py`: the TF-Hub module with Google's `elmo` signatures
+  (`elmo_tokens`: the `tokens` signature with Python input checks);
+- `features.py`: feature-based use: `ElmoFeatures` (frozen backbone +
+  scalar mix), `elmo_word_layers` (layers of pre-split words) and
+  `build_feature_tagger` (the WNUT-16 benchmark's biLSTM tagger).
 
 The ULMFiT groups are `embeddings` (the character encoder), then
 `lstm_layer_{i}` (both directions of layer `i`), then the rest.
