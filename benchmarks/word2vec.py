@@ -27,8 +27,8 @@ from other jobs, so absolute speeds are low for both), whole GCIDE corpus
 words/s, 0.156.) tfnlp is 0.3 analogy points ahead of gensim. Where the time
 goes, per 2,000-word batch (~5,600 pairs x 6 rows x 100 dims), in CPU time
 (`os.times`, so the load matters less; batches of a 40,000-line subset):
-the XLA-compiled step (gathers,
-products, direct scatters, one thread) ~10 ms, against 32 ms for the
+the XLA-compiled step (gathers, products, direct scatters, one thread)
+~10 ms, against 32 ms for the
 uncompiled step with its unique + segment sums; the tf.data batch
 (subsampling, windows, pairs, 28,000 negatives by `searchsorted`, padding)
 ~9 ms, run beside the step on the other core. The XLA step compiles once per
