@@ -14,21 +14,26 @@ SimLex-999 Spearman, and the ratios tfnlp / gensim.
 
 The last stdout line is JSON.
 
-Measured 2026-12-01 on the shared 2-core CI machine (load average ~8-10
+Measured 2026-12-02 on the shared 2-core CI machine (load average 19-24
 from other jobs, so absolute speeds are low for both), whole GCIDE corpus
 (4.7 M words per epoch, 37,888 words in the vocabulary, the same for both):
 
             words/s   analogy (3CosAdd, top 30k)   WS353    SimLex
-    tfnlp    12,172            0.0916              0.4366   0.2601
-    gensim   78,146            0.0987              0.4288   0.2462
-    ratio     0.156             0.928              1.018    1.056
+    tfnlp    14,398            0.0942              0.4342   0.2588
+    gensim   30,264            0.0913              0.4553   0.2521
+    ratio     0.476             1.032              0.954    1.027
 
-tfnlp is 0.7 analogy points behind gensim and ahead on both similarity
-sets. Where the time goes (per 2,000-word batch, ~6,400 pairs x 6 rows x
-100 dims): the gathers and the per-pair products/reductions take about
-half, the duplicate-summing segment sums and the scatter-adds the other
-half; the tf.data pair generation runs ~10x faster than the step and is
-hidden by prefetching. gensim's C loop updates one pair at a time in cache.
+(The uncompiled step, 2026-12-01 at load ~8-10: 12,172 against 78,146
+words/s, 0.156.) tfnlp is 0.3 analogy points ahead of gensim. Where the time
+goes, per 2,000-word batch (~5,600 pairs x 6 rows x 100 dims), in CPU time
+(`os.times`, so the load matters less; batches of a 40,000-line subset):
+the XLA-compiled step (gathers, products, direct scatters, one thread)
+~10 ms, against 32 ms for the
+uncompiled step with its unique + segment sums; the tf.data batch
+(subsampling, windows, pairs, 28,000 negatives by `searchsorted`, padding)
+~9 ms, run beside the step on the other core. The XLA step compiles once per
+padded batch shape (4 shapes here, ~4 s each). gensim's C loop updates one
+pair at a time in cache on two threads.
 """
 
 import argparse
