@@ -100,6 +100,9 @@ WORK = flags.DEFINE_string("work_dir", "/tmp/tfnlp_equal_time", "Scratch folder 
 REUSE = flags.DEFINE_bool("reuse_pretraining", False,
                           "Keep --work_dir's finished pretraining (pretrain_rows.json) and "
                           "only fine-tune again.")
+FT_FAMILIES = flags.DEFINE_string("finetune_families", None,
+                                  "With --reuse_pretraining: fine-tune only these rows "
+                                  "(e.g. to split the fine-tuning over processes).")
 
 
 def _mean_sd(values):
@@ -309,6 +312,10 @@ def finetune_and_report(rows, begin):
     seeds = list(range(SEEDS.value))
     from tfnlp.data.wordnet import sample_gloss_classification
 
+    if FT_FAMILIES.value:
+        keep = {f.strip() for f in FT_FAMILIES.value.split(",")}
+        rows = [r for r in rows if r["family"] in keep]
+
     tasks = {seed: sample_gloss_classification(
         os.path.join(WORK.value, "lexname", f"seed{seed}"), TRAIN_SIZE.value, TEST_SIZE.value,
         seed=seed, eval_split=EVAL_SPLIT.value) for seed in seeds}
@@ -326,9 +333,9 @@ def finetune_and_report(rows, begin):
         for key in ("accuracy", "macro_f1"):
             mean, sd = _mean_sd(row[key])
             row[f"{key}_mean"], row[f"{key}_sd"] = round(mean, 4), round(sd, 4)
-    bert = next(r for r in rows if r["family"] == "bert")
+    bert = next((r for r in rows if r["family"] == "bert"), None)
     for row in rows:
-        if row is not bert:
+        if bert is not None and row is not bert:
             row["gap_points"] = [round(100 * (a - b), 2)
                                  for a, b in zip(row["accuracy"], bert["accuracy"])]
             row["gap_mean"], row["gap_sd"] = (round(v, 2) for v in _mean_sd(row["gap_points"]))
