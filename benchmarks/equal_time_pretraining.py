@@ -38,9 +38,9 @@ Prints one table and, last, one JSON line with every number.
 
 Run (the README's numbers came from `--seconds=60 --vocab_size=4000
 --sp_vocab_size=4000 --vocab_max_lines=5000 --calibration_steps=20
---train_size=300 --test_size=300`, which took about 50 minutes on 2 CPU
-cores shared with a load average of ~20; on a quiet machine the defaults
-take about 15):
+--train_size=300 --test_size=300`: about 55 minutes on 2 CPU cores at a
+load average of ~20, with the fine-tuning split over two processes by
+`--reuse_pretraining --finetune_families=...`):
     python benchmarks/equal_time_pretraining.py --seconds=120 --seeds=3
         [--families=bert,electra,xlnet] [--input=wordnet|gcide]
         [--presets=bert=bert_tiny,electra=electra_tiny,xlnet=xlnet_tiny]
