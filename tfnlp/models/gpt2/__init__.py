@@ -13,7 +13,8 @@
 The exported `encoder` module is on the BERT encoder interface (last-token
 `pooled_output`) with an `lm` subobject giving next-token logits, beside
 `preprocess` and the serving module `generate` (`serving.py`: prompt
-strings -> generated strings, and a core-ops `serve_ids` signature).
+strings -> generated strings, greedy (`generate`) or with the decoding
+settings as inputs (`sample`), and a core-ops `serve_ids` signature).
 
 Example:
 
