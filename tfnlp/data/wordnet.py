@@ -167,7 +167,7 @@ def _synset_sentences(s):
 
 
 def wordnet_corpus(cache_dir=None, min_synsets=10, max_synsets=30, seed=0,
-                   wordnet_path=None):
+                   wordnet_path=None, exclude_test_percent=0):
     """Builds (once) a BERT-format English corpus from WordNet glosses.
 
     Each document is a run of consecutive synsets from the same
@@ -181,6 +181,9 @@ def wordnet_corpus(cache_dir=None, min_synsets=10, max_synsets=30, seed=0,
       min_synsets, max_synsets: document size range, in synsets.
       seed: seed for the document sizes.
       wordnet_path: WordNet folder (see `wordnet_dir`).
+      exclude_test_percent: leave out the synsets of this held-out share
+        (by a hash of the synset offset, as `is_test_synset`), e.g. those
+        `wordnet_cloze` asks about.
 
     Returns:
       str, path of the corpus text file (about 11 MB).
@@ -198,7 +201,9 @@ def wordnet_corpus(cache_dir=None, min_synsets=10, max_synsets=30, seed=0,
             f"need 1 <= min_synsets <= max_synsets, got {min_synsets}, {max_synsets}")
     folder = wordnet_cache_dir(cache_dir)
     wordnet_dir(wordnet_path)
-    name = f"wordnet30_corpus_{_FORMAT_VERSION}_{min_synsets}-{max_synsets}_s{seed}.txt"
+    held_out = f"_x{exclude_test_percent:g}" if exclude_test_percent else ""
+    name = (f"wordnet30_corpus_{_FORMAT_VERSION}_{min_synsets}-{max_synsets}_s{seed}"
+            f"{held_out}.txt")
     path = os.path.join(folder, name)
     if os.path.isfile(path):
         return path
@@ -208,6 +213,8 @@ def wordnet_corpus(cache_dir=None, min_synsets=10, max_synsets=30, seed=0,
         doc, lexname, target = [], None, rng.randint(min_synsets, max_synsets)
         n_synsets = 0
         for s in iter_synsets(wordnet_path):
+            if exclude_test_percent and is_test_synset(s, exclude_test_percent):
+                continue
             if doc and (s["lexname"] != lexname or n_synsets >= target):
                 f.write("\n".join(doc) + "\n\n")
                 doc, n_synsets = [], 0
@@ -222,6 +229,84 @@ def wordnet_corpus(cache_dir=None, min_synsets=10, max_synsets=30, seed=0,
 
     atomic_write(path, write)
     return path
+
+
+def is_test_synset(synset, test_percent):
+    """Whether a synset is in the held-out `test_percent` share (a stable hash
+    of its part of speech and offset)."""
+    return _split_of(f"{synset['pos']}{synset['offset']}", 0, test_percent) == "test"
+
+
+_CLOZE_WORD = re.compile(r"[a-z]{3,}")
+
+
+def wordnet_cloze(word_counts, num_questions=400, num_choices=4, test_percent=5,
+                  rank_window=10, min_count=3, seed=0, pos_files=("noun",),
+                  wordnet_path=None):
+    """Multiple-choice cloze questions: a WordNet gloss and candidate headwords.
+
+    Each question is a held-out synset (`is_test_synset`; build the
+    pretraining corpus with `wordnet_corpus(exclude_test_percent=...)` so
+    the model never saw it): its definition, its first single-word
+    lower-case headword as the answer, and `num_choices - 1` distractors.
+    The distractors are **frequency-matched**: drawn from the headwords
+    whose count in `word_counts` ranks within `rank_window` places of the
+    answer's, so guessing the most frequent candidate is close to chance
+    (distractors drawn at random would be rarer than typical answers and
+    let a unigram guess win).
+
+    Args:
+      word_counts: dict word -> count in the pretraining text (lower-case).
+      num_questions: at most this many questions (the first by a seeded
+        shuffle).
+      num_choices: candidates per question (>= 2).
+      test_percent: the held-out share of synsets.
+      rank_window: distractors come from this many frequency ranks either
+        side of the answer.
+      min_count: answers and distractors occur at least this often.
+      seed: seed of the question order, distractors and answer position.
+      pos_files: parts of speech to draw from.
+      wordnet_path: WordNet folder (see `wordnet_dir`).
+
+    Returns:
+      list of dicts: `definition`, `choices` (words), `label` (the answer's
+      index), `counts` (each choice's count).
+
+    Raises:
+      TfnlpError: `num_choices` < 2 or too few eligible words.
+
+    Example:
+
+    >>> q = wordnet_cloze({"dog": 9, "cat": 8}, num_choices=2)   # doctest: +SKIP
+    >>> sorted(q[0])                                             # doctest: +SKIP
+    ['choices', 'counts', 'definition', 'label']
+    """
+    if num_choices < 2:
+        raise TfnlpError(f"num_choices must be >= 2, got {num_choices!r}")
+    rng = random.Random(seed)
+    pool, questions = set(), []
+    for s in iter_synsets(wordnet_path, pos_files):
+        words = [w for w in s["words"] if _CLOZE_WORD.fullmatch(w)
+                 and word_counts.get(w, 0) >= min_count]
+        pool.update(words)
+        if words and s["definition"] and is_test_synset(s, test_percent):
+            questions.append((s["definition"], words[0], set(s["words"])))
+    ranked = sorted(pool, key=lambda w: (-word_counts[w], w))
+    rank = {w: i for i, w in enumerate(ranked)}
+    if len(ranked) < 2 * rank_window + 1 or not questions:
+        raise TfnlpError(f"too few eligible WordNet words ({len(ranked)}) for a cloze set")
+    rng.shuffle(questions)
+    out = []
+    for definition, answer, synonyms in questions[:num_questions]:
+        i = rank[answer]
+        near = [w for w in ranked[max(0, i - rank_window):i + rank_window + 1]
+                if w not in synonyms]
+        choices = rng.sample(near, num_choices - 1)
+        label = rng.randrange(num_choices)
+        choices.insert(label, answer)
+        out.append({"definition": definition, "choices": choices, "label": label,
+                    "counts": [word_counts[w] for w in choices]})
+    return out
 
 
 def _split_of(key, eval_percent, test_percent):

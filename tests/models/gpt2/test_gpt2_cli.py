@@ -45,3 +45,27 @@ def test_score_one_question_and_a_file(model_dir, tmp_path, capsys):
     _, result = _last_json(capsys)
     assert result["questions"] == 4 and result["chance"] == 0.5
     assert result["accuracy"] == 0.5  # the same question, labels alternating
+
+
+NER = [("John lives in Paris .", "B-PER O O B-LOC O"),
+       ("Mary visited London last year .", "B-PER O B-LOC O O O"),
+       ("Peter Smith moved to Berlin .", "B-PER I-PER O O B-LOC O"),
+       ("Anna met John in Madrid .", "B-PER O B-PER O B-LOC O")]
+
+
+@pytest.mark.slow
+def test_finetune_ner_through_the_bpe_word_alignment(model_dir, tmp_path, capsys):
+    conll = tmp_path / "train.conll"
+    conll.write_text("".join("".join(f"{w} {t}\n" for w, t in zip(words.split(), tags.split()))
+                             + "\n" for words, tags in NER), encoding="utf-8")
+    out = str(tmp_path / "ner")
+    assert main(["tfnlp", "finetune", f"--encoder={model_dir}", "--task=ner",
+                 f"--train={conll}", f"--eval={conll}", f"--output={out}", "--epochs=30",
+                 "--batch_size=4", "--learning_rate=3e-3", "--seq_length=24"]) == 0
+    _, result = _last_json(capsys)
+    # Every word gets a tag (the label sits on its first piece): the trained
+    # model tags its own training sentences almost perfectly.
+    assert result["f1"] >= 60.0, result
+    assert main(["tfnlp", "predict", f"--model={out}", "--text=Mary lives in Berlin ."]) == 0
+    _, row = _last_json(capsys)
+    assert row["words"] == ["Mary", "lives", "in", "Berlin", "."] and len(row["tags"]) == 5

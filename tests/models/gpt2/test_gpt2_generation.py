@@ -7,7 +7,7 @@ from keras import ops
 
 from tfnlp.errors import TfnlpError
 from tfnlp.models.gpt2.generation import Generator
-from tfnlp.models.gpt2.zero_shot import score_choices, tldr_summarize
+from tfnlp.models.gpt2.zero_shot import score_choices, score_continuations, tldr_summarize
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,10 @@ def test_zero_shot_helpers(generator, tiny_backbone, gpt2_tokenizer):
     assert scores["best"] == int(np.argmax(scores["log_likelihood"]))
     with pytest.raises(TfnlpError, match="choices"):
         score_choices(tiny_backbone, gpt2_tokenizer, "x", [])
+    # Pairs of different lengths batched together (sorted, then put back in order).
+    pairs = [("a cat sat on the", " mat"), ("the dog", " barked"), ("", " hello there")]
+    batched = score_continuations(tiny_backbone, gpt2_tokenizer, pairs, batch_size=2)
+    alone = [score_choices(tiny_backbone, gpt2_tokenizer, c, [e])["log_likelihood"][0]
+             for c, e in pairs]
+    np.testing.assert_allclose(batched["log_likelihood"], alone, atol=1e-4)
+    assert batched["log_likelihood"][1] == pytest.approx(expected, abs=1e-3)

@@ -13,7 +13,8 @@
 The exported `encoder` module is on the BERT encoder interface (last-token
 `pooled_output`) with an `lm` subobject giving next-token logits, beside
 `preprocess` and the serving module `generate` (`serving.py`: prompt
-strings -> generated strings, and a core-ops `serve_ids` signature).
+strings -> generated strings, greedy (`generate`) or with the decoding
+settings as inputs (`sample`), and a core-ops `serve_ids` signature).
 
 Example:
 
@@ -26,7 +27,7 @@ Example:
 import os
 
 from tfnlp.errors import TfnlpError
-from tfnlp.models.family import ExportHead, Family, HubInterface
+from tfnlp.models.family import ExportHead, HubInterface, TransformerFamily
 from tfnlp.models.gpt2.presets import PRESETS
 from tfnlp.models.registry import register_family
 
@@ -51,8 +52,9 @@ def lm_export_head(pretrainer):
     return ExportHead(fn)
 
 
-class Gpt2Family(Family):
-    """GPT-2: see the module docstring."""
+class Gpt2Family(TransformerFamily):
+    """GPT-2: see the module docstring (config rules, lazy backbone and HF
+    converter from `TransformerFamily`)."""
 
     name = "gpt2"
     presets = PRESETS
@@ -65,20 +67,8 @@ class Gpt2Family(Family):
                                  modules=("encoder", "preprocess", "generate"),
                                  subobjects=("lm",),
                                  module_builders={"generate": _generate_module})
-
-    @property
-    def hf_converter(self):
-        from tfnlp.models.gpt2.hf_converter import CONVERTER
-
-        return CONVERTER
-
-    def optional_fields(self):
-        return ("dtype",)
-
-    def derived_overrides(self, preset_config, overrides):
-        if "hidden_dim" in overrides and "intermediate_dim" not in overrides:
-            return {"intermediate_dim": 4 * overrides["hidden_dim"]}
-        return {}
+    backbone_path = "tfnlp.models.gpt2.backbone:Gpt2Backbone"
+    hf_converter_path = "tfnlp.models.gpt2.hf_converter:CONVERTER"
 
     def check_config(self, config):
         from tfnlp.models.gpt2.backbone import validate_gpt2_config
@@ -124,16 +114,6 @@ class Gpt2Family(Family):
         return BytePairTokenizer.from_folder(path, seq_length=seq_length)
 
     # --- models ----------------------------------------------------------------------------
-
-    def build_backbone(self, config, vocabulary_size):
-        from tfnlp.models.gpt2.backbone import Gpt2Backbone
-
-        return Gpt2Backbone(vocabulary_size=vocabulary_size, **config)
-
-    def backbone_from_config(self, config):
-        from tfnlp.models.gpt2.backbone import Gpt2Backbone
-
-        return Gpt2Backbone.from_config(config)
 
     def build_pretrainer(self, backbone, objective, config, tokenizer, options=None):
         from tfnlp.models.gpt2.pretrainer import Gpt2CausalLM
