@@ -23,7 +23,7 @@ def _adapt_config(entry, model_dir, init_from, steps=2, **changes):
     import dataclasses
 
     config = run_config(entry["spec"], entry["corpus"], None, model_dir, steps)
-    values = dict(preset=None, model_config=None, init_from=init_from, **changes)
+    values = {"preset": None, "model_config": None, "init_from": init_from, **changes}
     return dataclasses.replace(config, **values)
 
 

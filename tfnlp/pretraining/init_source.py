@@ -91,6 +91,11 @@ class InitSource:
 
         Raises:
             TfnlpError: the weights do not fit (shapes differ).
+
+        Example:
+
+        >>> source.load_into(pretrainer, "mlm", print)   # doctest: +SKIP
+        ['backbone']
         """
         if self.heads is not None and self.heads_objective == objective:
             optimizer = getattr(pretrainer, "optimizer", None)
@@ -124,6 +129,10 @@ def copy_weights(source, target, spec):
 
     Raises:
         TfnlpError: different numbers of weights or shapes.
+
+    Example:
+
+    >>> copy_weights(source_backbone, run_backbone, "run")   # doctest: +SKIP
     """
     src, dst = source.weights, target.weights
     if len(src) != len(dst):
@@ -147,6 +156,11 @@ def source_architecture(family, backbone_config):
 
     Returns:
         dict of the settings a `--model_config` would give.
+
+    Example:
+
+    >>> source_architecture(get_family("bert"), backbone.get_config())["num_layers"]  # doctest: +SKIP
+    6
     """
     keys = set(family.presets[family.default_preset]) | set(family.optional_fields())
     keys.discard("dtype")
@@ -329,6 +343,10 @@ def apply_init_source(config, source):
         TfnlpError: another family; a `--vocab` with other tokenizer files;
             a preset / `--model_config` / size flag whose sizes differ from
             the source's.
+
+    Example:
+
+    >>> tokenizer = apply_init_source(config, resolve_init_source(config.init_from))  # doctest: +SKIP
     """
     from tfnlp.pretraining.run_config import SIZE_FIELDS, parse_json_setting
 
