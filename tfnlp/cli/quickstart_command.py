@@ -78,6 +78,8 @@ RANGES = {
     "warmup_steps": "[0, inf)", "checkpoint_every": "[1, inf)", "log_every": "[1, inf)",
     "finetune_train_examples": "[1, inf)", "finetune_eval_examples": "[1, inf)",
     "finetune_epochs": "[1, inf)", "finetune_learning_rate": "(0, inf)",
+    "finetune_seq_length": "[8, inf)", "minilm_learning_rate": "(0, inf)",
+    "adapt_steps": "[1, inf)", "adapt_learning_rate": "(0, inf)", "serve_examples": "[0, inf)",
 }
 
 
