@@ -28,6 +28,7 @@ setup(
         "hub": ["tensorflow-hub==0.16.1", "tf-keras==2.21.*", "setuptools<81"],
         "test": [
             "pytest",
+            "pytest-xdist==3.8.0",
             "tensorflow-hub==0.16.1",
             "tf-keras==2.21.*",
             "setuptools<81",
