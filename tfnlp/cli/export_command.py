@@ -11,6 +11,7 @@ line is JSON: `{"encoder": path, "preprocess": path, "step": n, "family": …}`.
 """
 
 import json
+import os
 
 from absl import flags
 
@@ -70,13 +71,15 @@ def export_run(model_dir, output, with_heads=False, seq_length=128):
     def write_keras(path):
         # The native model dir beside the modules (with the exported heads'
         # weights), so `tfnlp pretrain --init_from=OUT` can continue from it.
+        from tfnlp.io import portable_path
         from tfnlp.models.model_dir import save_model_dir
 
         save_model_dir(path, run.family.name, run.backbone, run.tokenizer,
                        pretrainer=run.family.checkpoint_model(run.pretrainer) if heads else None,
                        objective=run.config.resolved_objective(),
                        options=run.config.resolved_objective_options(),
-                       source=f"tfnlp export of {model_dir} at step {run.step}")
+                       source=f"tfnlp export of {portable_path(os.fspath(model_dir))} "
+                              f"at step {run.step}")
 
     paths = export_modules(run.family, run.backbone, run.tokenizer, output, heads=heads,
                            seq_length=seq_length, extra_writers={"keras": write_keras})

@@ -253,7 +253,7 @@ def _init_source(config):
     refuse another source.
     """
     from tfnlp.pretraining.checkpointing import latest_checkpoint
-    from tfnlp.pretraining.run_config import CONFIG_FILE, PretrainConfig
+    from tfnlp.pretraining.run_config import CONFIG_FILE, TOKENIZER_SUBDIR, PretrainConfig
 
     if not config.init_from and os.path.isfile(os.path.join(config.model_dir, CONFIG_FILE)):
         saved = PretrainConfig.load(config.model_dir)
@@ -261,9 +261,11 @@ def _init_source(config):
             config.init_from, config.init_from_sha256 = saved.init_from, saved.init_from_sha256
             if latest_checkpoint(config.model_dir) is not None:
                 config.model_config, config.lower_case = saved.model_config, saved.lower_case
-                config.vocab = config.vocab or saved.vocab
+                config.vocab = config.vocab or os.path.join(config.model_dir, TOKENIZER_SUBDIR)
                 return None
-            config.vocab = config.vocab or saved.vocab
+            # The run's own copy of the source's tokenizer (the saved `vocab`
+            # is recorded portably, relative to the run dir).
+            config.vocab = config.vocab or os.path.join(config.model_dir, TOKENIZER_SUBDIR)
     if not config.init_from:
         return None
     from tfnlp.pretraining.init_source import apply_init_source, resolve_init_source

@@ -30,7 +30,7 @@ def test_generate_streams_the_greedy_continuation(model_dir, tiny_backbone, gpt2
     assert result["text"] == expected and out.startswith(expected)
     assert main(["tfnlp", "generate", f"--model={model_dir}", "--sampler=top_p",
                  "--top_p=1.5"]) == 2
-    assert "top_p must be in (0, 1]" in capsys.readouterr().err
+    assert "flag --top_p=1.5: must be in (0, 1]" in capsys.readouterr().err
 
 
 def test_score_one_question_and_a_file(model_dir, tmp_path, capsys):

@@ -29,7 +29,7 @@ def test_word2vec_command_trains_resumes_and_exports(corpus, tmp_path, capsys):
     assert again["start_batch"] == result["total_batches"] and "resuming" in err
     assert main(["tfnlp", "word2vec", f"--input={corpus}", f"--output={run}2",
                  "--window=0"]) == 2
-    assert "window must be an integer >= 1" in capsys.readouterr().err
+    assert "flag --window=0: must be in [1, inf)" in capsys.readouterr().err
 
 
 def test_glove_command(corpus, tmp_path, capsys):
@@ -77,9 +77,9 @@ def _bad_input_cases(corpus, tmp):
         (["word2vec", f"--input={corpus}", f"--output={out}1", "--min_count=1000000"],
          "no word occurs at least min_count"),
         (["word2vec", f"--input={corpus}", f"--output={out}2", "--window=0"],
-         "window must be an integer >= 1"),
+         "flag --window=0: must be in [1, inf)"),
         (["word2vec", f"--input={corpus}", f"--output={out}3", "--negative=0"],
-         "negative must be an integer >= 1"),
+         "flag --negative=0: must be in [1, inf)"),
         (["evaluate_embeddings", f"--vectors={ragged}"], "ragged.txt:3: row has 2 values"),
         (["evaluate_embeddings", f"--vectors={good}", f"--analogies={pairs_format}"],
          "': section' line"),
