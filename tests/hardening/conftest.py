@@ -9,6 +9,7 @@ import os
 import shutil
 
 import pytest
+from corpus_slices import write_wordnet_slice
 
 from hardening_helpers import FINETUNE, SPECIALS, TINY
 from tfnlp.cli.main import main
@@ -17,21 +18,7 @@ from tfnlp.cli.main import main
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory):
     """60 documents of the embedded WordNet corpus (real English)."""
-    from tfnlp.data.wordnet import wordnet_corpus
-
-    out = tmp_path_factory.mktemp("h_corpus") / "corpus.txt"
-    docs, current = [], []
-    with open(wordnet_corpus(), encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                current.append(line.strip())
-            elif current:
-                docs.append(current)
-                current = []
-                if len(docs) == 60:
-                    break
-    out.write_text("\n\n".join("\n".join(d) for d in docs) + "\n", encoding="utf-8")
-    return out
+    return write_wordnet_slice(tmp_path_factory.mktemp("h_corpus") / "corpus.txt", num_docs=60)
 
 
 @pytest.fixture(scope="session")
