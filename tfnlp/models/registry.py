@@ -78,3 +78,24 @@ def get_family(name):
         raise TfnlpError(f"unknown model family {name!r}; known families: "
                          f"{', '.join(family_names())}")
     return _FAMILIES[name]
+
+
+def families_with_hub_interface(kind):
+    """The loadable families whose TF-Hub interface is of `kind`, in registry order.
+
+    Loads every built-in family (only ask when a module names none).
+
+    Args:
+        kind: a `HubInterface.kind`, e.g. `"text_embedding"`.
+
+    Returns:
+        a list of `Family` (built-in ones first, as `BUILTIN_FAMILIES` orders them).
+
+    Example:
+
+    >>> [f.name for f in families_with_hub_interface("text_embedding")]
+    ['word2vec', 'glove']
+    """
+    names = [n for n in BUILTIN_FAMILIES if n in _available_builtins()]
+    names += [n for n in _FAMILIES if n not in names]
+    return [get_family(n) for n in names if get_family(n).hub_interface.kind == kind]

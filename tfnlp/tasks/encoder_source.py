@@ -42,7 +42,6 @@ from tfnlp.text.string_inputs import TEXT_KEY  # a text-embedding module's one i
 DEFAULT_HUB_FAMILY = "bert"  # modules without `tfnlp_family` (Google's BERT modules)
 ASSET_ATTRIBUTES = ("vocab_file", "sp_model_file")
 TOKEN_INPUTS = ("token_ids", "segment_ids", "padding_mask")
-TEXT_EMBEDDING_FAMILY = "word2vec"  # family recorded for a foreign text-embedding module
 
 
 @dataclasses.dataclass
@@ -240,7 +239,7 @@ def _text_embedding_source(path, obj):
     import tensorflow as tf
 
     from tfnlp.hub.loader import module_family
-    from tfnlp.models.registry import get_family
+    from tfnlp.models.registry import families_with_hub_interface, get_family
     from tfnlp.text.string_inputs import StringInputs
 
     probe = obj(tf.constant(["a"]))
@@ -249,8 +248,10 @@ def _text_embedding_source(path, obj):
     if len(probe.shape) != 2:
         raise TfnlpError(f"{path}: the text-embedding module returns shape "
                          f"{tuple(probe.shape)} for 1 string; expected [batch, dim].")
-    # A foreign module (no tfnlp_family) is a static embedding all the same.
-    family = get_family(module_family(obj) or TEXT_EMBEDDING_FAMILY)
+    # A foreign module (no tfnlp_family) is a static embedding all the same:
+    # it takes the first family that publishes this interface.
+    name = module_family(obj)
+    family = get_family(name) if name else families_with_hub_interface("text_embedding")[0]
     return EncoderSource(
         kind="text_embedding", path=path, family=family, tokenizer=StringInputs(),
         max_sequence_length=None, num_layers=0, hidden_dim=int(probe.shape[-1]),
