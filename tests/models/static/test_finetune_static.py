@@ -73,3 +73,32 @@ def test_ner_on_a_static_encoder(w2v_run, word_classes, tmp_path):
     assert metrics["f1"] > 0.8, metrics
     predicted = load_saved_task(str(tmp_path / "ner")).predict_texts(["the dog ate rice"])
     assert len(predicted[0]["tags"]) == 4, predicted
+
+
+def test_a_foreign_text_embedding_module_resolves_to_a_static_family(tmp_path):
+    """A module that records no `tfnlp_family` (e.g. a TF-Hub NNLM) is read as a static encoder."""
+    import tensorflow as tf
+
+    from tfnlp.models.registry import families_with_hub_interface
+    from tfnlp.tasks.encoder_source import resolve_encoder
+
+    # The Reusable SavedModel layout TF-Hub's text-embedding modules follow.
+    module = tf.train.Checkpoint()
+    module.table = tf.Variable(tf.random.stateless_normal([64, 8], seed=[1, 2]))
+    module.variables = [module.table]
+    module.trainable_variables = [module.table]
+    module.regularization_losses = []
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def embed(sentences):
+        words = tf.strings.split(tf.strings.lower(sentences))
+        ids = tf.strings.to_hash_bucket_fast(words, 64)
+        return tf.reduce_mean(tf.gather(module.table, ids), axis=1)
+
+    module.__call__ = embed
+    tf.saved_model.save(module, str(tmp_path / "nnlm"))
+    source = resolve_encoder(tmp_path / "nnlm")
+    assert source.kind == "text_embedding"
+    assert source.hidden_dim == 8
+    assert source.family is families_with_hub_interface("text_embedding")[0]
+    assert source.family.hub_interface.kind == "text_embedding"
