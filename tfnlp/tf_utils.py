@@ -41,3 +41,46 @@ def tf_variables(variables):
             seen.add(id(tf_var))
             out.append(tf_var)
     return out
+
+
+def _is_xla_compile_error(error):
+    """Whether `error` is XLA refusing to compile a graph (not a runtime failure)."""
+    text = str(error)
+    return (isinstance(error, (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError))
+            and "XLA" in text and ("compil" in text or "unsupported" in text.lower()))
+
+
+def fit_with_xla_fallback(model, fit, log=print):
+    """Runs `fit()`; if XLA cannot compile `model`'s step, reruns it uncompiled.
+
+    XLA compiles the whole step before the first one runs, so a refusal
+    leaves the weights, optimizer and step untouched, and the rerun trains
+    exactly what the compiled run would have.
+
+    Args:
+        model: the compiled Keras model `fit` trains.
+        fit: zero-argument callable running `model.fit(...)`.
+        log: callable taking one str (the fallback's one line).
+
+    Returns:
+        what `fit()` returns.
+
+    Example:
+
+    >>> fit_with_xla_fallback(model, lambda: model.fit(data, epochs=1))  # doctest: +SKIP
+    """
+    step = int(model.optimizer.iterations.numpy())
+    try:
+        return fit()
+    except Exception as error:  # noqa: BLE001 - re-raised unless XLA refused the graph
+        if not (model.jit_compile and _is_xla_compile_error(error)
+                and int(model.optimizer.iterations.numpy()) == step):
+            raise
+        first_line = str(error).strip().splitlines()[0][:200]
+        log(f"XLA cannot compile this train step ({first_line}); "
+            "training with the plain TF graph (--nojit_compile skips the attempt)")
+    model.jit_compile = False
+    model.make_train_function(force=True)
+    model.make_test_function(force=True)
+    model.make_predict_function(force=True)
+    return fit()

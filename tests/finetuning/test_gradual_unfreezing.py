@@ -51,9 +51,12 @@ def test_one_more_group_per_epoch_and_frozen_slots_stay_zero():
     assert optimizer.trainable_groups == 4  # all unfrozen at the end
 
 
-def test_unfreeze_every_n_steps():
+@pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
+def test_unfreeze_every_n_steps(jit_compile):
+    # Also under XLA (the runner's default for real runs): the compiled step
+    # reads the optimizer's `trainable_groups` variable at every step.
     optimizer = DiscriminativeAdam(1e-2)
-    model = compile_model(mini_model(), optimizer)
+    model = compile_model(mini_model(), optimizer, jit_compile=jit_compile)
     recorder = StepRecorder(model.trainable_variables)
     callback = GradualUnfreezing(steps=3)
     x, y = random_data(n=20)

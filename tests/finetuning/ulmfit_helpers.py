@@ -49,11 +49,11 @@ def random_data(n=8, seed=0):
     return x, y
 
 
-def compile_model(model, optimizer):
+def compile_model(model, optimizer, jit_compile=False):
     model.compile(
         optimizer=optimizer,
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        jit_compile=False,
+        jit_compile=jit_compile,
     )
     return model
 

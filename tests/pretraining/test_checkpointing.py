@@ -41,13 +41,13 @@ def _dataset(start):
             .map(BertPretrainer.split_features))
 
 
-def _build(seed=1, hidden_dim=32):
+def _build(seed=1, hidden_dim=32, jit_compile=False):
     keras.utils.set_random_seed(seed)
     encoder = BertEncoder(vocabulary_size=V, num_layers=2, num_heads=2,
                           hidden_dim=hidden_dim, max_sequence_length=32)
     model = BertPretrainer(encoder, use_nsp=True)  # dropout 0.1 stays on
     optimizer = create_optimizer("lamb", 1e-3, total_steps=100, warmup_steps=5)
-    model.compile_for_pretraining(optimizer, jit_compile=False)
+    model.compile_for_pretraining(optimizer, jit_compile=jit_compile)
     return model, optimizer
 
 
@@ -101,6 +101,40 @@ def test_resume_continues_the_same_loss_curve(tmp_path):
     resumed = _fit(model2, 8, 8)
     # Same data, weights, slots, step (LR schedule) and dropout RNG state.
     np.testing.assert_allclose(resumed, uninterrupted, rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_xla_step_resumes_the_same_loss_curve(tmp_path):
+    # The trainer's XLA step (builder.resolve_jit_compile): a resumed run
+    # restores the dropout RNG and LAMB slots into the compiled step too.
+    model, optimizer = _build(jit_compile=True)
+    ckpt = TrainingCheckpoint(tmp_path, model, optimizer)
+    _fit(model, 0, 4)
+    ckpt.save()
+    uninterrupted = _fit(model, 4, 4)
+    model2, optimizer2 = _build(seed=99, jit_compile=True)
+    assert TrainingCheckpoint(tmp_path, model2, optimizer2).restore_latest() == 4
+    np.testing.assert_allclose(_fit(model2, 4, 4), uninterrupted, rtol=1e-6)
+
+
+def test_trainer_xla_rule():
+    from tfnlp.pretraining.builder import XLA_MIN_STEPS, resolve_jit_compile
+    from tfnlp.pretraining.run_config import PretrainConfig
+
+    class Compilable:
+        pass
+
+    class Lstm:
+        xla_compatible = False
+
+    def run(steps, jit_compile=None):
+        return PretrainConfig(model_dir="r", steps=steps, jit_compile=jit_compile)
+
+    assert resolve_jit_compile(run(XLA_MIN_STEPS), Compilable())
+    assert not resolve_jit_compile(run(XLA_MIN_STEPS - 1), Compilable())
+    assert resolve_jit_compile(run(10, jit_compile=True), Compilable())
+    assert not resolve_jit_compile(run(10_000, jit_compile=False), Compilable())
+    assert not resolve_jit_compile(run(10_000, jit_compile=True), Lstm())
 
 
 def test_checkpoint_of_another_architecture_is_a_clear_error(tmp_path):

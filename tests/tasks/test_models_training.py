@@ -64,7 +64,8 @@ def test_feature_based_and_finetuning_both_learn(root):
     mode transfers better; the test shows both train end to end, that the
     feature mode leaves the encoder untouched and learns the mix weights.
     """
-    _, tuned, _ = _run(root, "classification", root["train"], root["eval"])
+    # Fine-tuning with the XLA step (what real-sized runs get by default).
+    _, tuned, _ = _run(root, "classification", root["train"], root["eval"], jit_compile=True)
     before, feature, model = _run(root, "classification", root["train"], root["eval"],
                                   mode="feature", learning_rate=1e-2, epochs=30)
     assert tuned["accuracy"] >= 0.75 and feature["accuracy"] >= 0.75  # chance: 0.5

@@ -71,6 +71,9 @@ def define_flags(flag_values):
                          "(default seq_length // 3).", flag_values=f)
     flags.DEFINE_integer("max_query_length", None, "squad: question pieces kept "
                          "(default seq_length // 6).", flag_values=f)
+    flags.DEFINE_boolean("jit_compile", None, "XLA-compile the train step (default: on "
+                         "for runs of 100k+ tokens, steps x batch x seq_length; a step "
+                         "XLA cannot compile trains uncompiled). --nojit_compile: off.", flag_values=f)
 
 
 def run(flag_values):
@@ -83,7 +86,7 @@ def run(flag_values):
     names = ("encoder", "task", "train", "output", "eval", "schedule", "lr_factor",
              "unfreeze_every", "epochs",
              "batch_size", "learning_rate", "seq_length", "mode", "task_network",
-             "dropout", "pooling", "seed", "doc_stride", "max_query_length")
+             "dropout", "pooling", "seed", "doc_stride", "max_query_length", "jit_compile")
     config = FinetuneConfig(**{n: flag_values[n].value for n in names})
     print(json.dumps(finetune(config)), flush=True)
     return 0

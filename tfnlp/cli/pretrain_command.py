@@ -74,6 +74,8 @@ HELP = {
     "keep_checkpoints": "How many recent checkpoints to keep.",
     "log_every": "Progress line and TensorBoard point every so many steps.",
     "strategy": "Distribution: auto, cpu, gpu, mirrored, tpu, multi_worker.",
+    "jit_compile": "XLA-compile the train step (default: on for runs of 200+ steps, "
+                   "where the family's step compiles; --nojit_compile turns it off).",
     "seed": "Seed of the data pipeline (shuffling, masks) and initial weights.",
     "heldout_percent": "Percent of documents held out for the final evaluation.",
     "eval_batches": "Held-out batches evaluated at the end.",

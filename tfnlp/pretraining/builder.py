@@ -21,6 +21,37 @@ from tfnlp.pretraining.checkpointing import (
 from tfnlp.pretraining.run_config import TOKENIZER_SUBDIR, PretrainConfig
 from tfnlp.pretraining.run_dir import load_run_tokenizer
 
+# Runs of at least this many steps get the XLA-compiled train step by
+# default: compiling costs tens of seconds on CPU (more than a plain trace),
+# and pays back within ~100 steps of bert_tiny at batch 32, seq 128
+# (benchmarks/pretrain_step.py). Short runs (tests, smoke runs) stay
+# uncompiled. The rule reads the run's total `steps`, not where it starts, so
+# a resumed run takes the same kernels as an uninterrupted one.
+XLA_MIN_STEPS = 200
+
+
+def resolve_jit_compile(config, pretrainer):
+    """Whether the run's train step is XLA-compiled.
+
+    Args:
+        config: a `PretrainConfig` (`jit_compile`: True, False or None).
+        pretrainer: the family's pretrainer; one whose class sets
+            `xla_compatible = False` is never compiled.
+
+    Returns:
+        bool.
+
+    Example:
+
+    >>> resolve_jit_compile(PretrainConfig(model_dir="r", steps=10), model)  # doctest: +SKIP
+    False
+    """
+    if not getattr(pretrainer, "xla_compatible", True):
+        return False
+    if config.jit_compile is None:
+        return config.steps >= XLA_MIN_STEPS
+    return bool(config.jit_compile)
+
 
 def build_pretraining_model(config, tokenizer):
     """Builds the run's backbone and (uncompiled) pretrainer.
@@ -59,7 +90,8 @@ def build_pretrainer(config, tokenizer, total_steps=None):
         warmup + linear-decay schedule; with `schedule="ulmfit"`, a
         discriminative AdamW over the family's layer groups, the head at
         the peak rate and each group below at 1/2.6 of the one above, on a
-        slanted triangular schedule: `tfnlp.finetuning.ulmfit`).
+        slanted triangular schedule: `tfnlp.finetuning.ulmfit`). The train
+        step is XLA-compiled where `resolve_jit_compile` says so.
     """
     from tfnlp.optimizers import create_optimizer
 
@@ -75,7 +107,8 @@ def build_pretrainer(config, tokenizer, total_steps=None):
             total_steps=total_steps, unfreeze_every=None,
             weight_decay=config.weight_decay,
             layer_groups=family.layer_groups(pretrainer.backbone)).optimizer
-        pretrainer.compile_for_pretraining(optimizer, jit_compile=False)
+        pretrainer.compile_for_pretraining(
+            optimizer, jit_compile=resolve_jit_compile(config, pretrainer))
         return pretrainer, optimizer
     optimizer = create_optimizer(
         config.optimizer,
@@ -84,9 +117,8 @@ def build_pretrainer(config, tokenizer, total_steps=None):
         warmup_steps=min(config.resolved_warmup_steps(), total_steps),
         weight_decay=config.weight_decay,
     )
-    # XLA is off: on CPU it compiles for tens of seconds and is not faster
-    # for these sizes; GPUs/TPUs run the plain TF graph fine too.
-    pretrainer.compile_for_pretraining(optimizer, jit_compile=False)
+    pretrainer.compile_for_pretraining(
+        optimizer, jit_compile=resolve_jit_compile(config, pretrainer))
     return pretrainer, optimizer
 
 

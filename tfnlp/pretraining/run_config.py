@@ -171,6 +171,9 @@ class PretrainConfig:
         keep_checkpoints: how many recent checkpoints to keep.
         log_every: steps between progress lines and TensorBoard points.
         strategy: a `tfnlp.distribute.resolve_strategy` name.
+        jit_compile: XLA-compile the train step: True, False, or None
+            (runs of at least `tfnlp.pretraining.builder.XLA_MIN_STEPS`
+            steps, where the family's pretrainer compiles).
         seed: seed of the data pipeline and the initial weights.
         heldout_percent: percent of documents held out for evaluation.
         eval_batches: batches of held-out data for the final evaluation.
@@ -215,6 +218,7 @@ class PretrainConfig:
     keep_checkpoints: int = 3
     log_every: int = 10
     strategy: str = "auto"
+    jit_compile: bool = None
     seed: int = 0
     heldout_percent: float = 5.0
     eval_batches: int = 20

@@ -31,6 +31,7 @@ import os
 import warnings
 
 from tfnlp.io import atomic_write_text, print_log
+from tfnlp.tf_utils import fit_with_xla_fallback
 from tfnlp.pretraining.callbacks import PretrainingCallback, write_scalar
 from tfnlp.pretraining.checkpointing import TrainingCheckpoint, checkpoint_directory
 from tfnlp.pretraining.run_dir import check_run_dir, resolve_input, write_run_dir
@@ -177,6 +178,7 @@ def pretrain(config, log=print_log):
             + (" (not re-initialised from --init_from)" if config.init_from else ""))
     origin = f"from {config.init_from}" if config.init_from else config.resolved_preset()
     log(f"model: {family.name} {origin} {config.architecture()} "
+        f"{'XLA' if pretrainer.jit_compile else 'graph'} step; "
         f"vocab {tokenizer.vocab_size}; objective {objective.name}; "
         f"{_count_parameters(family.checkpoint_model(pretrainer)):,} parameters "
         f"trained; strategy "
@@ -207,8 +209,10 @@ def pretrain(config, log=print_log):
             # Without NSP the pooler gets no gradient, as intended.
             warnings.filterwarnings("ignore", message="Gradients do not exist for variables")
             warnings.filterwarnings("ignore", message=".*`shuffle=True` was passed")
-            pretrainer.fit(data, steps_per_epoch=every, epochs=epochs,
-                           initial_epoch=initial_epoch, verbose=0, callbacks=[callback])
+            fit_with_xla_fallback(
+                pretrainer, lambda: pretrainer.fit(
+                    data, steps_per_epoch=every, epochs=epochs, initial_epoch=initial_epoch,
+                    verbose=0, callbacks=[callback]), log)
     else:
         log(f"{config.model_dir} is already at step {initial_step} >= "
             f"--steps={config.steps}; evaluating only")

@@ -52,6 +52,34 @@ SCHEDULES = ("linear", "ulmfit")
 # 100 WordNet examples: 3e-3; benchmarks/finetune_vs_transformers.py).
 DEFAULT_LR = {"finetune": 5e-5, "feature": 1e-3}
 DEFAULT_ULMFIT_LR = 3e-3
+# Runs that train on at least this many tokens (steps x batch x seq_length)
+# XLA-compile the train step by default: compiling costs seconds per batch
+# shape, paid back in proportion to the tokens trained on (MiniLM, 1,000
+# examples x 3 epochs at seq 64 is ~200k; benchmarks/finetune_vs_transformers.py).
+# Tiny runs (tests, smoke runs) stay uncompiled.
+XLA_MIN_TOKENS = 100_000
+
+
+def resolve_jit_compile(jit_compile, total_steps, batch_size, seq_length):
+    """Whether fine-tuning XLA-compiles its train step.
+
+    Args:
+        jit_compile: True, False, or None (runs of `XLA_MIN_TOKENS`+ tokens).
+        total_steps: the run's training steps.
+        batch_size: examples per step.
+        seq_length: tokens per example.
+
+    Returns:
+        bool.
+
+    Example:
+
+    >>> resolve_jit_compile(None, total_steps=96, batch_size=32, seq_length=64)
+    True
+    """
+    if jit_compile is None:
+        return total_steps * batch_size * seq_length >= XLA_MIN_TOKENS
+    return bool(jit_compile)
 
 
 def default_learning_rate(mode, schedule):
@@ -106,6 +134,9 @@ class FinetuneConfig:
         seed: random seed (init, shuffling, dropout).
         doc_stride, max_query_length: SQuAD windows (None = seq_length // 3,
             seq_length // 6).
+        jit_compile: XLA-compile the train step: True, False, or None (runs
+            of at least `XLA_MIN_TOKENS` tokens). A step XLA cannot compile
+            (e.g. an LSTM's gradient) trains uncompiled.
         verbose: log progress lines.
     """
 
@@ -128,6 +159,7 @@ class FinetuneConfig:
     seed: int = 0
     doc_stride: Optional[int] = None
     max_query_length: Optional[int] = None
+    jit_compile: Optional[bool] = None
     verbose: bool = True
 
     def check(self):
@@ -301,19 +333,28 @@ def train_task_model(config, source, task, train, learning_rate, seq_length):
     setup = _optimizer_setup(config, model, learning_rate, total_steps,
                              source.layer_groups(model.encoder))
     model.compile(optimizer=setup.optimizer, loss=task.losses(),
-                  loss_weights=getattr(task, "loss_weights", lambda: None)())
+                  loss_weights=getattr(task, "loss_weights", lambda: None)(),
+                  jit_compile=resolve_jit_compile(config.jit_compile, total_steps,
+                                                      config.batch_size, seq_length))
     _log(config, f"{config.task} ({config.mode}, {config.schedule}): {train.size} "
          f"training rows, {steps_per_epoch} steps/epoch x {config.epochs} epochs, "
          f"lr {learning_rate:g}, seq_length {seq_length}, encoder {source.kind} "
          f"{source.family.name} {source.num_layers}x{source.hidden_dim}, pooling "
-         f"{model.pooling}")
+         f"{model.pooling}, {'XLA' if model.jit_compile else 'graph'} step")
     from tfnlp.tasks.encoder_source import input_specs
+    from tfnlp.tf_utils import fit_with_xla_fallback
 
-    history = model.fit(
-        train.dataset(config.batch_size, shuffle=True, seed=config.seed,
-                      names=list(input_specs(model))),
-        epochs=config.epochs, verbose=0, shuffle=False,
-        callbacks=list(setup.callbacks) + [_progress_callback(config, steps_per_epoch)])
+    data = train.dataset(config.batch_size, shuffle=True, seed=config.seed,
+                         names=list(input_specs(model)))
+    history = fit_with_xla_fallback(model, lambda: model.fit(
+        data, epochs=config.epochs, verbose=0, shuffle=False,
+        callbacks=list(setup.callbacks) + [_progress_callback(config, steps_per_epoch)]),
+        lambda line: _log(config, line))
+    # Predictions run once over the eval set: a plain graph, not another
+    # XLA compilation per batch shape.
+    if model.jit_compile:
+        model.jit_compile = False
+        model.make_predict_function(force=True)
     return model, history
 
 
@@ -371,7 +412,11 @@ def finetune(config):
 
     Returns:
         dict: the eval metrics (if `config.eval`), `train_loss`, `output`,
-        `train_rows`, `seconds`.
+        `train_rows`, `seconds`, and the seconds of each part:
+        `load_seconds` (the encoder), `data_seconds` (reading and
+        tokenizing), `train_seconds` (model building and `fit`),
+        `eval_seconds` (predicting and scoring the eval file) and
+        `export_seconds` (the serving SavedModel and task.json).
 
     Raises:
         TfnlpError: bad settings or data (unseen eval labels, malformed
@@ -388,6 +433,7 @@ def finetune(config):
     start = time.time()
     config.check()
     source = resolve_encoder(config.encoder)
+    phases = {"load_seconds": time.time() - start}
     seq_length = config.seq_length or DEFAULT_SEQ_LENGTH[config.task]
     source.check_sequence_length(seq_length)
     if config.task != "classification" and not source.token_inputs:
@@ -407,12 +453,15 @@ def finetune(config):
     task = make_task(config.task, source.tokenizer, seq_length, **options)
     train = task.read_train(config.train)
     evaluation = task.read_eval(config.eval) if config.eval else None
+    phases["data_seconds"] = time.time() - start - phases["load_seconds"]
     model, history = train_task_model(config, source, task, train, learning_rate, seq_length)
+    phases["train_seconds"] = time.time() - start - sum(phases.values())
     result = {"train_loss": float(history.history["loss"][-1]), "train_rows": train.size}
     if evaluation is not None:
         metrics = task.score(evaluation, predict_outputs(model, evaluation, config.batch_size))
         _log(config, "eval: " + json.dumps(metrics))
         result.update(metrics)
+    phases["eval_seconds"] = time.time() - start - sum(phases.values())
     settings = dataclasses.asdict(config)
     settings.update(learning_rate=learning_rate, seq_length=seq_length)
     for name in ("encoder", "train", "eval", "output"):  # no path of this machine
@@ -423,6 +472,8 @@ def finetune(config):
     output = write_output(config, source, task, model, seq_length,
                           {"settings": settings, "metrics": result})
     result["output"] = output
+    phases["export_seconds"] = time.time() - start - sum(phases.values())
+    result.update({k: round(v, 1) for k, v in phases.items()})
     result["seconds"] = round(time.time() - start, 1)
     _log(config, f"wrote {output}")
     return result

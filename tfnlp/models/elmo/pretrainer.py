@@ -141,6 +141,10 @@ class BiLMPretrainer(keras.Model):
     >>> model = BiLMPretrainer(ElmoBackbone.from_preset("elmo_tiny"), 300)  # doctest: +SKIP
     """
 
+    # The trainer's XLA rule (`tfnlp.pretraining.builder.resolve_jit_compile`):
+    # XLA cannot compile the gradient of the LSTM's loop over time.
+    xla_compatible = False
+
     def __init__(self, backbone, vocabulary_size, num_samples=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(vocabulary_size, bool) or not isinstance(vocabulary_size, int) \
