@@ -74,6 +74,9 @@ HELP = {
     "keep_checkpoints": "How many recent checkpoints to keep.",
     "log_every": "Progress line and TensorBoard point every so many steps.",
     "strategy": "Distribution: auto, cpu, gpu, mirrored, tpu, multi_worker.",
+    "dtype": "Training precision: float32, mixed_bfloat16 (float32 variables, bfloat16 "
+             "compute; LayerNorm, softmax and loss in float32) or bfloat16. Exported "
+             "modules keep float32 outputs. A resumed run keeps the saved one.",
     "seed": "Seed of the data pipeline (shuffling, masks) and initial weights.",
     "heldout_percent": "Percent of documents held out for the final evaluation.",
     "eval_batches": "Held-out batches evaluated at the end.",

@@ -45,6 +45,7 @@ from tfnlp.errors import TfnlpError
 from tfnlp.hub.interface import (HUB_INPUT_NAMES, encoder_input_spec, tf_variables,
                                  to_keras_inputs)
 from tfnlp.io import atomic_write_dir, check_output_dir
+from tfnlp.precision import float32_outputs
 from tfnlp.text.tokenizer import Tokenizer
 
 SERVE_IDS = "serve_ids"
@@ -147,7 +148,9 @@ def build_serving_module(tokenizer, encoder, head, seq_length=None, text_pairs=F
     names = list(specs)
 
     def run_model(features):
-        return _as_output_dict(head(encoder(features, training=False), training=False))
+        # float32 out whatever the training --dtype (bfloat16 cast at the boundary).
+        return float32_outputs(_as_output_dict(
+            head(encoder(features, training=False), training=False)))
 
     # Per-example outputs (logits of a pooled vector) are served from the
     # batch trimmed to its longest real text; per-token outputs keep the
