@@ -84,7 +84,8 @@ def backbone_with_dtype(backbone, dtype):
         return backbone
     try:
         config = dict(backbone.get_config(), dtype=dtype)
-        rebuilt = type(backbone).from_config(config)
+        with dtype_policy_scope(dtype):  # sublayers built without an explicit dtype too
+            rebuilt = type(backbone).from_config(config)
         rebuilt.set_weights(backbone.get_weights())
     except (NotImplementedError, TypeError, ValueError) as error:
         raise TfnlpError(f"--dtype={dtype}: cannot rebuild this "
