@@ -1,25 +1,35 @@
-"""Serving latency: tfnlp's serving SavedModel against keras-hub `model.export`.
+"""Serving latency: tfnlp's serving SavedModel against keras-hub's export.
 
 Both sides are the same architecture (a BERT preset, vocab 30522, 512
 positions) with a 2-class dense head on the pooled output, randomly
 initialised, exported as a TF SavedModel and reloaded with
 `tf.saved_model.load`:
 - tfnlp: `BertEncoder.from_preset` + `Dense(2)` on `pooled_output`, written
-  by `tfnlp.hub.serving.export_serving_model` (with the real BERT uncased
-  vocab); timed through its `serve_ids` signature (int32 `input_word_ids`,
-  `input_mask`, `input_type_ids`);
-- keras-hub: `BertTextClassifier(BertBackbone(...), num_classes=2,
-  preprocessor=None)` written by `model.export(format="tf_saved_model")`;
-  timed through its `serve` endpoint (`token_ids`, `segment_ids`,
-  `padding_mask`).
-Both get the same random ids at seq_length 128. After 5 warm-up calls it
-times `--calls` calls at batch 1 and `--calls // 2.5` at batch 32 and prints
-one JSON line per (preset, batch) with median ms per call and the ratio
-keras_hub_ms / tfnlp_ms (> 1 means tfnlp is faster).
+  by `tfnlp.hub.serving.export_serving_model` (the real BERT uncased vocab);
+  timed through `serve_ids` (int32 ids, mask, types) and `serving_default`
+  (strings, tokenized in-graph);
+- keras-hub ids: `BertTextClassifier(BertBackbone(...), num_classes=2,
+  preprocessor=None)` written by `model.export(format="tf_saved_model")`
+  (its `serve` endpoint), and the same model exported through
+  `keras.export.ExportArchive` with a `tf.function(jit_compile=True)`
+  endpoint (`model.export` itself has no XLA switch); the faster of the
+  two is the peer;
+- keras-hub strings: `model.export` does not include the preprocessor, so
+  the string peer is an `ExportArchive` endpoint running keras-hub's
+  `BertTextClassifierPreprocessor` (same vocab, `sequence_length` as ours)
+  and then the classifier, in one graph.
+Ids: random ids at seq_length 128, each row with a random length in
+[64, 128] (so a batch of 32 is about as long as the packed length).
+Strings: sentences of this repository's README.md (real text, mostly far
+shorter than 128 tokens). Each (preset, batch) runs `--rounds` interleaved
+rounds (A, B, A, B, ...; order alternating) of `--calls` calls per
+contender after warm-up, and prints one JSON line per (preset, batch,
+input) with the median ms per call and `ratio` = tfnlp_ms / peer_ms
+(< 1 means tfnlp is faster; issue #14 asks for <= 0.7).
 
 Run:
-    python benchmarks/serving.py [--presets=bert_tiny,bert_mini] [--calls=50]
-        [--seq_length=128]
+    python benchmarks/serving.py [--presets=bert_tiny,bert_mini] [--rounds=5]
+        [--calls=4] [--seq_length=128]
 """
 
 import os
@@ -45,11 +55,15 @@ from tfnlp.models.bert.backbone import BertEncoder  # noqa: E402
 from tfnlp.models.bert.presets import get_preset_config  # noqa: E402
 
 PRESETS = flags.DEFINE_string("presets", "bert_tiny", "Comma-separated tfnlp presets.")
-CALLS = flags.DEFINE_integer("calls", 50, "Timed calls at batch 1 (batch 32 gets 2/5 of it).")
-SEQ = flags.DEFINE_integer("seq_length", 128, "Sequence length.")
+ROUNDS = flags.DEFINE_integer("rounds", 5, "Interleaved rounds per (preset, batch, input).",
+                              lower_bound=1)
+CALLS = flags.DEFINE_integer("calls", 4, "Timed calls per contender per round.",
+                             lower_bound=1)
+SEQ = flags.DEFINE_integer("seq_length", 128, "Sequence length.", lower_bound=8,
+                           upper_bound=512)
 
 VOCAB_SIZE = 30522
-WARMUP = 5
+WARMUP = 3
 BATCHES = (1, 32)
 
 
@@ -71,7 +85,7 @@ class PooledDense(keras.layers.Layer):
 
 
 def export_tfnlp(preset, work_dir):
-    """Exports tfnlp's serving SavedModel; returns its `serve_ids` function."""
+    """Exports tfnlp's serving SavedModel; returns `(loaded, ids_fn, text_fn)`."""
     encoder = BertEncoder.from_preset(preset, vocabulary_size=VOCAB_SIZE)
     tokenizer = get_family("bert").load_tokenizer(bert_vocab_path(), lower_case=True,
                                                   seq_length=SEQ.value)
@@ -79,44 +93,61 @@ def export_tfnlp(preset, work_dir):
                                 os.path.join(work_dir, f"tfnlp_{preset}"),
                                 seq_length=SEQ.value)
     loaded = tf.saved_model.load(path)
-    fn = loaded.signatures[SERVE_IDS]
+    ids_fn, text_fn = loaded.signatures[SERVE_IDS], loaded.signatures["serving_default"]
 
-    def call(ids, mask, types):
-        return fn(input_word_ids=ids, input_mask=mask, input_type_ids=types)
+    def ids(ids, mask, types):
+        return ids_fn(input_word_ids=ids, input_mask=mask, input_type_ids=types)
 
-    return loaded, call
+    return loaded, ids, lambda texts: text_fn(text=texts)
 
 
-def export_keras_hub(preset, work_dir):
-    """Exports keras-hub's classifier of the same config; returns its `serve`."""
+def keras_hub_classifier(preset):
     cfg = get_preset_config(preset)
     backbone = keras_hub.models.BertBackbone(
         vocabulary_size=VOCAB_SIZE, num_layers=cfg["num_layers"],
         num_heads=cfg["num_heads"], hidden_dim=cfg["hidden_dim"],
         intermediate_dim=cfg["intermediate_dim"],
         max_sequence_length=cfg["max_sequence_length"])
-    model = keras_hub.models.BertTextClassifier(backbone=backbone, num_classes=2,
-                                                preprocessor=None)
+    return keras_hub.models.BertTextClassifier(backbone=backbone, num_classes=2,
+                                               preprocessor=None)
+
+
+def export_keras_hub(preset, work_dir):
+    """keras-hub's exports; returns `(keep, {name: ids_fn}, text_fn)`."""
+    model = keras_hub_classifier(preset)
     path = os.path.join(work_dir, f"keras_hub_{preset}")
-    model.export(path, format="tf_saved_model")
+    model.export(path, format="tf_saved_model", verbose=False)
     loaded = tf.saved_model.load(path)
-    arg_spec = loaded.serve.concrete_functions[0].structured_input_signature[0][0]
-    dtypes = {name: spec.dtype for name, spec in arg_spec.items()}
 
-    def cast(name, x):
-        return tf.cast(x, dtypes.get(name, x.dtype))
+    def ids_call(fn):
+        def call(ids, mask, types):
+            return fn({"token_ids": ids, "segment_ids": types, "padding_mask": mask})
+        return call
 
-    def call(ids, mask, types):
-        inputs = {"token_ids": cast("token_ids", ids),
-                  "segment_ids": cast("segment_ids", types),
-                  "padding_mask": cast("padding_mask", mask)}
-        return loaded.serve(inputs)
-
-    return loaded, call
+    spec = {k: tf.TensorSpec([None, None], tf.int32, name=k)
+            for k in ("token_ids", "segment_ids", "padding_mask")}
+    preprocessor = keras_hub.models.BertTextClassifierPreprocessor(
+        keras_hub.models.BertTokenizer(vocabulary=bert_vocab_path(), lowercase=True),
+        sequence_length=SEQ.value)
+    preprocessor(tf.constant(["builds the layer"]))  # ExportArchive tracks built layers
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.track(preprocessor)
+    archive.add_endpoint("serve_xla", tf.function(
+        lambda x: model(x, training=False), input_signature=[spec], jit_compile=True))
+    archive.add_endpoint("serve_text", tf.function(
+        lambda texts: model(preprocessor(texts), training=False),
+        input_signature=[tf.TensorSpec([None], tf.string)]))
+    archive_path = os.path.join(work_dir, f"keras_hub_archive_{preset}")
+    archive.write_out(archive_path, verbose=False)
+    custom = tf.saved_model.load(archive_path)
+    ids = {"keras_hub_export": ids_call(loaded.serve),
+           "keras_hub_xla": ids_call(custom.serve_xla)}
+    return (loaded, custom), ids, custom.serve_text
 
 
 def make_inputs(batch, seq_length, rng):
-    """Random ids (no [PAD] in the first half) with a ragged mask, int32."""
+    """Random ids with a ragged mask (lengths in [seq/2, seq]), int32."""
     ids = rng.integers(1000, VOCAB_SIZE, size=(batch, seq_length), dtype=np.int32)
     lengths = rng.integers(seq_length // 2, seq_length + 1, size=batch)
     mask = (np.arange(seq_length)[None, :] < lengths[:, None]).astype(np.int32)
@@ -127,36 +158,63 @@ def make_inputs(batch, seq_length, rng):
     return tuple(tf.constant(a) for a in (ids, mask, types))
 
 
-def median_ms(call, inputs, calls):
-    """Median wall ms of `calls` calls after WARMUP calls (outputs materialised)."""
-    for _ in range(WARMUP):
-        tf.nest.map_structure(lambda t: t.numpy(), call(*inputs))
-    times = []
-    for _ in range(calls):
-        start = time.perf_counter()
-        tf.nest.map_structure(lambda t: t.numpy(), call(*inputs))
-        times.append((time.perf_counter() - start) * 1000)
-    return float(np.median(times))
+def readme_sentences():
+    """Sentences (>= 5 words) of the repository README, as real serving text."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    sentences = [s.strip().replace("\n", " ") for s in text.split(". ")]
+    return [s for s in sentences if len(s.split()) >= 5]
+
+
+def text_inputs(batch, sentences, rng):
+    return (tf.constant([sentences[i] for i in rng.integers(0, len(sentences), batch)]),)
+
+
+def run_once(call, inputs):
+    tf.nest.map_structure(lambda t: t.numpy(), call(*inputs))
+
+
+def interleaved_medians(contenders, inputs):
+    """Median ms per call of each contender, over interleaved rounds."""
+    for call in contenders.values():
+        for _ in range(WARMUP):
+            run_once(call, inputs)
+    times = {name: [] for name in contenders}
+    names = list(contenders)
+    for r in range(ROUNDS.value):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            for _ in range(CALLS.value):
+                start = time.perf_counter()
+                run_once(contenders[name], inputs)
+                times[name].append((time.perf_counter() - start) * 1000)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def report(preset, batch, kind, medians, peers):
+    peer = min(peers, key=medians.get)
+    row = {"preset": preset, "batch": batch, "input": kind, "seq_length": SEQ.value,
+           "calls": ROUNDS.value * CALLS.value}
+    row.update({f"{k}_ms": round(v, 3) for k, v in medians.items()})
+    row.update({"peer": peer, "ratio": round(medians["tfnlp"] / medians[peer], 3)})
+    print(json.dumps(row), flush=True)
 
 
 def main(argv):
     del argv
     work_dir = tempfile.mkdtemp(prefix="serving_bench_")
     rng = np.random.default_rng(0)
+    sentences = readme_sentences()
     for preset in PRESETS.value.split(","):
-        _keep_ours, ours = export_tfnlp(preset, work_dir)
-        _keep_peer, peer = export_keras_hub(preset, work_dir)
+        _keep_ours, ours_ids, ours_text = export_tfnlp(preset, work_dir)
+        _keep_peer, peer_ids, peer_text = export_keras_hub(preset, work_dir)
         for batch in BATCHES:
-            inputs = make_inputs(batch, SEQ.value, rng)
-            calls = CALLS.value if batch == 1 else max(1, int(CALLS.value * 2 / 5))
-            tfnlp_ms = median_ms(ours, inputs, calls)
-            keras_hub_ms = median_ms(peer, inputs, calls)
-            print(json.dumps({
-                "preset": preset, "batch": batch, "seq_length": SEQ.value,
-                "calls": calls, "tfnlp_ms": round(tfnlp_ms, 3),
-                "keras_hub_ms": round(keras_hub_ms, 3),
-                "ratio_keras_hub_over_tfnlp": round(keras_hub_ms / tfnlp_ms, 3),
-            }), flush=True)
+            medians = interleaved_medians({"tfnlp": ours_ids, **peer_ids},
+                                          make_inputs(batch, SEQ.value, rng))
+            report(preset, batch, "ids", medians, list(peer_ids))
+            medians = interleaved_medians({"tfnlp": ours_text, "keras_hub_text": peer_text},
+                                          text_inputs(batch, sentences, rng))
+            report(preset, batch, "text", medians, ["keras_hub_text"])
     print("exports under", work_dir)
 
 

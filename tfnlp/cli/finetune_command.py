@@ -15,6 +15,7 @@ import json
 from absl import flags
 
 from tfnlp.errors import TfnlpError
+from tfnlp.precision import DTYPES
 
 SUMMARY = "fine-tune an encoder (model dir or TF-Hub module) on classification, ner or squad"
 
@@ -67,6 +68,10 @@ def define_flags(flag_values):
                       "token or mean of the sequence output. Default: the family's.",
                       flag_values=f)
     flags.DEFINE_integer("seed", 0, "Random seed.", flag_values=f)
+    flags.DEFINE_enum("dtype", "float32", list(DTYPES),
+                      "Training precision: float32, mixed_bfloat16 (float32 variables, "
+                      "bfloat16 compute) or bfloat16. The serving model's outputs stay "
+                      "float32.", flag_values=f)
     flags.DEFINE_integer("doc_stride", None, "squad: window stride in pieces "
                          "(default seq_length // 3).", flag_values=f)
     flags.DEFINE_integer("max_query_length", None, "squad: question pieces kept "
@@ -86,7 +91,8 @@ def run(flag_values):
     names = ("encoder", "task", "train", "output", "eval", "schedule", "lr_factor",
              "unfreeze_every", "epochs",
              "batch_size", "learning_rate", "seq_length", "mode", "task_network",
-             "dropout", "pooling", "seed", "doc_stride", "max_query_length", "jit_compile")
+             "dropout", "pooling", "seed", "doc_stride", "max_query_length", "jit_compile",
+             "dtype")
     config = FinetuneConfig(**{n: flag_values[n].value for n in names})
     print(json.dumps(finetune(config)), flush=True)
     return 0

@@ -76,6 +76,9 @@ HELP = {
     "strategy": "Distribution: auto, cpu, gpu, mirrored, tpu, multi_worker.",
     "jit_compile": "XLA-compile the train step (default: on for runs of 200+ steps, "
                    "where the family's step compiles; --nojit_compile turns it off).",
+    "dtype": "Training precision: float32, mixed_bfloat16 (float32 variables, bfloat16 "
+             "compute; LayerNorm, softmax and loss in float32) or bfloat16. Exported "
+             "modules keep float32 outputs. A resumed run keeps the saved one.",
     "seed": "Seed of the data pipeline (shuffling, masks) and initial weights.",
     "heldout_percent": "Percent of documents held out for the final evaluation.",
     "eval_batches": "Held-out batches evaluated at the end.",

@@ -7,7 +7,9 @@ all use it unchanged:
 
 - `obj(inputs, training=False)`: `inputs` a dict of int32 `[batch, seq]`
   `input_word_ids`, `input_mask`, `input_type_ids`; returns
-  `pooled_output`, `sequence_output`, `encoder_outputs` (list), `default`.
+  `pooled_output`, `sequence_output`, `encoder_outputs` (list), `default`,
+  float32 whatever the backbone's dtype policy (a bfloat16 or
+  mixed_bfloat16 backbone is cast at the boundary).
   Traced for `training=True` (dropout on) and `training=False`.
 - attributes `variables`, `trainable_variables`, `regularization_losses`
   (lists, which `hub.KerasLayer` reads to register weights), `vocab_file`
@@ -39,13 +41,14 @@ from tfnlp.hub.interface import (HUB_INPUT_NAMES, encoder_input_spec,
                                  flatten_encoder_outputs, tf_variables,
                                  to_keras_inputs)
 from tfnlp.io import atomic_write_dir, check_output_dir
+from tfnlp.precision import float32_outputs
 
 
 def _hub_outputs(outputs):
-    """Backbone outputs as the hub module returns them (lists, `default`)."""
-    result = dict(outputs)
-    result["encoder_outputs"] = list(outputs["encoder_outputs"])
-    result["default"] = outputs["pooled_output"]
+    """Backbone outputs as the hub module returns them (lists, `default`, float32)."""
+    result = float32_outputs(dict(outputs))
+    result["encoder_outputs"] = list(result["encoder_outputs"])
+    result["default"] = result["pooled_output"]
     return result
 
 
@@ -83,7 +86,7 @@ def _head_subobject(backbone, name, head, spec):
     def encode_head(inputs, training):
         keras_inputs = to_keras_inputs(inputs)
         keras_inputs.update({k: inputs[k] for k in head.extra_inputs})
-        outputs = dict(head.fn(keras_inputs, training=training))
+        outputs = float32_outputs(dict(head.fn(keras_inputs, training=training)))
         if "pooled_output" in outputs:
             outputs = _hub_outputs(outputs)
         return outputs

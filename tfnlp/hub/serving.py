@@ -45,6 +45,7 @@ from tfnlp.errors import TfnlpError
 from tfnlp.hub.interface import (HUB_INPUT_NAMES, encoder_input_spec, tf_variables,
                                  to_keras_inputs)
 from tfnlp.io import atomic_write_dir, check_output_dir
+from tfnlp.precision import float32_outputs
 from tfnlp.text.tokenizer import Tokenizer
 
 SERVE_IDS = "serve_ids"
@@ -87,7 +88,49 @@ def _check_tokenizer(tokenizer):
     return tokenizer
 
 
-def build_serving_module(tokenizer, encoder, head, seq_length=None, text_pairs=False):
+def trim_trailing_padding(features):
+    """Drops the trailing columns that are padding in every row of a batch.
+
+    With right-padded inputs and attention masking, the outputs at real
+    positions (and so `pooled_output` and anything pooled over real tokens)
+    do not depend on those columns, so a served batch of short texts packed
+    to `seq_length` runs at the cost of its longest text. Left-padded
+    inputs (XLNet) end in a real token and are left whole.
+
+    Args:
+        features: dict with `padding_mask` (`[batch, seq]`, nonzero for real
+            tokens) and other `[batch, seq, ...]` tensors.
+
+    Returns:
+        dict of the same tensors sliced to `[:, :length]`, `length` being
+        one past the last column with a real token in any row (at least 1).
+
+    Example:
+    >>> f = trim_trailing_padding({"padding_mask": tf.constant([[1, 1, 0, 0]])})
+    >>> f["padding_mask"].shape.as_list()
+    [1, 2]
+    """
+    mask = features["padding_mask"]
+    real_columns = tf.reduce_any(tf.not_equal(mask, 0), axis=0)
+    ends = tf.where(real_columns, tf.range(1, tf.shape(mask)[1] + 1), 0)
+    length = tf.maximum(tf.reduce_max(ends), 1)
+    return {k: v[:, :length] for k, v in features.items()}
+
+
+def _has_sequence_outputs(predict, specs):
+    """True if some output of `predict` has a length axis (rank >= 2, dim 1 unknown).
+
+    Traced once on the dynamic-length specs (which also builds a head that
+    has no weights yet); trimming would change such outputs' length.
+    """
+    probe = tf.function(predict).get_concrete_function(
+        {k: tf.TensorSpec((None,) + shape, dtype) for k, (shape, dtype) in specs.items()})
+    return any(t.shape.rank is None or (t.shape.rank >= 2 and t.shape[1] is None)
+               for t in tf.nest.flatten(probe.structured_outputs))
+
+
+def build_serving_module(tokenizer, encoder, head, seq_length=None, text_pairs=False,
+                         trim_padding=True):
     """Builds (without saving) the object `export_serving_model` saves.
 
     Args: as `export_serving_model`.
@@ -104,8 +147,19 @@ def build_serving_module(tokenizer, encoder, head, seq_length=None, text_pairs=F
     specs = keras_input_specs(encoder)
     names = list(specs)
 
+    def run_model(features):
+        # float32 out whatever the training --dtype (bfloat16 cast at the boundary).
+        return float32_outputs(_as_output_dict(
+            head(encoder(features, training=False), training=False)))
+
+    # Per-example outputs (logits of a pooled vector) are served from the
+    # batch trimmed to its longest real text; per-token outputs keep the
+    # packed length.
+    trim = (trim_padding and set(names) == set(TOKEN_INPUTS)
+            and not _has_sequence_outputs(run_model, specs))
+
     def predict(features):
-        return _as_output_dict(head(encoder(features, training=False), training=False))
+        return run_model(trim_trailing_padding(features) if trim else features)
 
     def predict_text(texts):
         packed = tokenizer.pack([tokenizer.tokenize(t) for t in texts], seq_length)
@@ -169,7 +223,7 @@ def save_serving_module(built, output_dir):
 
 
 def export_serving_model(tokenizer, encoder, head, output_dir, seq_length=None,
-                         text_pairs=False, ids_only_dir=None):
+                         text_pairs=False, ids_only_dir=None, trim_padding=True):
     """Writes a serving SavedModel: strings or ids in, task outputs out.
 
     Args:
@@ -187,6 +241,11 @@ def export_serving_model(tokenizer, encoder, head, output_dir, seq_length=None,
         ids_only_dir: optional second target: a SavedModel with only the
             ids (or features) signature, loadable without tensorflow_text
             (stock TF Serving).
+        trim_padding: if True (and every output is per example, e.g.
+            logits of the pooled vector), the served graph first drops the
+            trailing columns that are padding in every row
+            (`trim_trailing_padding`), so short texts cost less; the
+            outputs are the same up to float rounding.
 
     Returns:
         The absolute path of the SavedModel (of `output_dir`).
@@ -199,7 +258,8 @@ def export_serving_model(tokenizer, encoder, head, output_dir, seq_length=None,
     check_output_dir(output_dir)
     if ids_only_dir is not None:
         check_output_dir(ids_only_dir)
-    built = build_serving_module(tokenizer, encoder, head, seq_length, text_pairs)
+    built = build_serving_module(tokenizer, encoder, head, seq_length, text_pairs,
+                                 trim_padding)
     path = atomic_write_dir(output_dir, lambda tmp: save_serving_module(built, tmp))
     if ids_only_dir is not None:
         module, signatures = built

@@ -65,12 +65,18 @@ def build_pretraining_model(config, tokenizer):
     """
     import keras
 
+    from tfnlp.precision import dtype_policy_scope
+
     family = config.family_object()
     keras.utils.set_random_seed(config.seed)
     architecture = config.architecture()
-    backbone = family.build_backbone(architecture, tokenizer.vocab_size)
-    return family.build_pretrainer(backbone, config.resolved_objective(), architecture,
-                                   tokenizer, config.resolved_objective_options())
+    # Every layer takes the run's --dtype policy (a resumed or reloaded run
+    # rebuilds with the recorded one, so its checkpoint's dtypes match).
+    with dtype_policy_scope(config.dtype):
+        backbone = family.build_backbone(architecture, tokenizer.vocab_size)
+        return family.build_pretrainer(backbone, config.resolved_objective(),
+                                       architecture, tokenizer,
+                                       config.resolved_objective_options())
 
 
 def build_pretrainer(config, tokenizer, total_steps=None):

@@ -20,6 +20,7 @@ import os
 
 from tfnlp.errors import TfnlpError
 from tfnlp.io import atomic_write_text, portable_path, read_json
+from tfnlp.precision import check_dtype
 
 CONFIG_FILE = "config.json"
 TOKENIZER_SUBDIR = "tokenizer"
@@ -40,7 +41,7 @@ SIZE_FIELDS = ("num_layers", "hidden_dim", "num_heads", "intermediate_dim",
 # Settings that fix the variables in a checkpoint; a resumed run must keep them.
 # (A dropout rate is no variable: it may change.)
 MODEL_FIELDS = ("family", "preset", "model_config", "tokenizer_sha256",
-                "lower_case", "objective", "optimizer", "schedule") + tuple(
+                "lower_case", "objective", "optimizer", "schedule", "dtype") + tuple(
                     name for name in SIZE_FIELDS if name != "dropout")
 
 
@@ -174,6 +175,8 @@ class PretrainConfig:
         jit_compile: XLA-compile the train step: True, False, or None
             (runs of at least `tfnlp.pretraining.builder.XLA_MIN_STEPS`
             steps, where the family's pretrainer compiles).
+        dtype: training precision, a `tfnlp.precision.DTYPES` name
+            (`float32`, `bfloat16`, `mixed_bfloat16`); a resumed run keeps it.
         seed: seed of the data pipeline and the initial weights.
         heldout_percent: percent of documents held out for evaluation.
         eval_batches: batches of held-out data for the final evaluation.
@@ -219,6 +222,7 @@ class PretrainConfig:
     log_every: int = 10
     strategy: str = "auto"
     jit_compile: bool = None
+    dtype: str = "float32"
     seed: int = 0
     heldout_percent: float = 5.0
     eval_batches: int = 20
@@ -405,6 +409,7 @@ class PretrainConfig:
         if self.optimizer not in OPTIMIZERS:
             raise TfnlpError(
                 f"unknown optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
+        check_dtype(self.dtype)
         if self.schedule not in SCHEDULES:
             raise TfnlpError(
                 f"unknown schedule {self.schedule!r}: choose one of {', '.join(SCHEDULES)}")
@@ -487,13 +492,13 @@ class PretrainConfig:
         Returns:
             dict: `family`, `preset`, the architecture (not the dropout
             rate), `tokenizer_sha256`, `lower_case`, `objective`, `optimizer`,
-            `schedule`.
+            `schedule`, `dtype` (bfloat16 variables differ from float32 ones).
         """
         signature = {"family": self.family, "preset": self.resolved_preset()}
         signature.update(self.architecture())
         signature.pop("dropout", None)  # a rate, not a variable: may change
         signature["objective"] = self.resolved_objective()
-        for name in ("tokenizer_sha256", "lower_case", "optimizer", "schedule"):
+        for name in ("tokenizer_sha256", "lower_case", "optimizer", "schedule", "dtype"):
             signature[name] = getattr(self, name)
         return signature
 

@@ -114,7 +114,13 @@ class EncoderSource:
         if self.kind == "native":
             from tfnlp.models.model_dir import load_model_dir
 
+            import keras
+
+            from tfnlp.precision import backbone_with_dtype
+
             encoder = loaded if loaded is not None else load_model_dir(self.path).backbone
+            # Rebuilt under the policy in effect (finetune's --dtype scope).
+            encoder = backbone_with_dtype(encoder, keras.config.dtype_policy().name)
         else:
             from tfnlp.hub.keras_layer import HubLayer
             from tfnlp.hub.loader import load_module

@@ -36,6 +36,7 @@ from typing import Optional
 from tfnlp.errors import TfnlpError
 from tfnlp.io import (atomic_write_dir, atomic_write_text, check_output_dir, portable_path,
                       print_log)
+from tfnlp.precision import check_dtype, dtype_policy_scope
 from tfnlp.tasks.models import MODES, TASK_NETWORKS, build_task_model, check_choice
 from tfnlp.tasks.pooling import check_pooling
 from tfnlp.tasks.task_registry import DEFAULT_SEQ_LENGTH, make_task
@@ -137,6 +138,8 @@ class FinetuneConfig:
         jit_compile: XLA-compile the train step: True, False, or None (runs
             of at least `XLA_MIN_TOKENS` tokens). A step XLA cannot compile
             (e.g. an LSTM's gradient) trains uncompiled.
+        dtype: training precision (`tfnlp.precision.DTYPES`); the serving
+            model's outputs stay float32.
         verbose: log progress lines.
     """
 
@@ -160,6 +163,7 @@ class FinetuneConfig:
     doc_stride: Optional[int] = None
     max_query_length: Optional[int] = None
     jit_compile: Optional[bool] = None
+    dtype: str = "float32"
     verbose: bool = True
 
     def check(self):
@@ -167,6 +171,7 @@ class FinetuneConfig:
         check_choice("--schedule", self.schedule, SCHEDULES)
         check_choice("--mode", self.mode, MODES)
         check_choice("--task_network", self.task_network, TASK_NETWORKS)
+        check_dtype(self.dtype)
         if self.pooling is not None:
             check_pooling(self.pooling)
         for name in ("epochs", "batch_size", "doc_stride", "max_query_length"):
@@ -325,9 +330,10 @@ def train_task_model(config, source, task, train, learning_rate, seq_length):
     import keras
 
     keras.utils.set_random_seed(config.seed)
-    model = build_task_model(config.task, source, num_labels=task.num_labels,
-                             mode=config.mode, dropout=config.dropout,
-                             task_network=config.task_network, pooling=config.pooling)
+    with dtype_policy_scope(config.dtype):  # the encoder and head take --dtype
+        model = build_task_model(config.task, source, num_labels=task.num_labels,
+                                 mode=config.mode, dropout=config.dropout,
+                                 task_network=config.task_network, pooling=config.pooling)
     steps_per_epoch = math.ceil(train.size / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     setup = _optimizer_setup(config, model, learning_rate, total_steps,
