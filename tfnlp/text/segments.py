@@ -15,7 +15,7 @@ Example:
 >>> b = tf.ragged.constant([[4, 4], [6, 6, 6]])
 >>> out = pack_trimmed([a, b], 7, end_id=3, pad_id=0, start_id=2)
 >>> out["token_ids"].numpy().tolist()
-[[2, 7, 8, 3, 4, 3, 0], [2, 5, 3, 6, 6, 3, 0]]
+[[2, 7, 8, 3, 4, 4, 3], [2, 5, 3, 6, 6, 6, 3]]
 """
 
 import tensorflow as tf
