@@ -171,10 +171,15 @@ class BertPreprocessor(Tokenizer):
             strings = tf.reshape(strings, [1])
         elif strings.shape.rank is not None and strings.shape.rank > 1:
             strings = tf.reshape(strings, [-1])
-        ids = self.tokenizer.tokenize(self.normalize(strings))
+        # Invalid UTF-8 is repaired here, in the rows that are not plain ASCII
+        # only (see `takes_valid_utf8` below and `normalize_text`).
+        ids = self.tokenizer.tokenize(normalize_text(strings, self.lower_case,
+                                                     repair_utf8=True))
         if isinstance(ids, tf.RaggedTensor) and ids.ragged_rank > 1:
             ids = ids.merge_dims(-2, -1)
         return ids
+
+    tokenize.takes_valid_utf8 = True  # `normalize_text` repairs UTF-8 itself
 
     def detokenize(self, token_ids):
         """Turns ids back into text (word pieces joined; lower-cased if uncased).
