@@ -7,7 +7,9 @@ tokenization + WordPiece in one op) and its packing ops (`RoundRobinTrimmer`,
 Text is normalized first with `tfnlp.text.normalization.normalize_text`
 (as Google's reference BERT tokenizer does it), then tokenized with
 `FastBertTokenizer(lower_case_nfd_strip_accents=False)`; see that module for
-why tf-text's built-in lower-casing is not used.
+why tf-text's built-in lower-casing is not used. Packing is
+`tfnlp.text.segments.pack_trimmed` (dense batch ops, same result as
+tf-text's `RoundRobinTrimmer` + `combine_segments` + `pad_model_inputs`).
 
 Example:
 
@@ -25,6 +27,7 @@ import tensorflow_text as tf_text
 
 from tfnlp.errors import TfnlpError
 from tfnlp.text.normalization import normalize_text
+from tfnlp.text.segments import pack_trimmed
 from tfnlp.text.tokenizer import Tokenizer
 from tfnlp.text.vocab import load_vocab, validate_vocab, write_vocab
 
@@ -168,10 +171,15 @@ class BertPreprocessor(Tokenizer):
             strings = tf.reshape(strings, [1])
         elif strings.shape.rank is not None and strings.shape.rank > 1:
             strings = tf.reshape(strings, [-1])
-        ids = self.tokenizer.tokenize(self.normalize(strings))
+        # Invalid UTF-8 is repaired here, in the rows that are not plain ASCII
+        # only (see `takes_valid_utf8` below and `normalize_text`).
+        ids = self.tokenizer.tokenize(normalize_text(strings, self.lower_case,
+                                                     repair_utf8=True))
         if isinstance(ids, tf.RaggedTensor) and ids.ragged_rank > 1:
             ids = ids.merge_dims(-2, -1)
         return ids
+
+    tokenize.takes_valid_utf8 = True  # `normalize_text` repairs UTF-8 itself
 
     def detokenize(self, token_ids):
         """Turns ids back into text (word pieces joined; lower-cased if uncased).
@@ -213,33 +221,15 @@ class BertPreprocessor(Tokenizer):
         seq_length = self.seq_length if seq_length is None else seq_length
         if isinstance(seq_length, int):
             _check_seq_length(seq_length, len(segments))
-        segs = []
-        for s in segments:
-            if not isinstance(s, tf.RaggedTensor):
-                s = tf.RaggedTensor.from_tensor(tf.convert_to_tensor(s))
-            if s.ragged_rank > 1:
-                s = s.merge_dims(-2, -1)
-            segs.append(tf.cast(s, tf.int32))
-        budget = seq_length - len(segs) - 1
-        if not isinstance(budget, int):  # a traced length (hub modules)
+        else:  # a traced length (hub modules)
             seq_length = tf.cast(seq_length, tf.int32)
-            budget = seq_length - len(segs) - 1
-            tf.debugging.assert_positive(
-                budget, message="seq_length too short for [CLS] and [SEP] tokens")
-        trimmed = tf_text.RoundRobinTrimmer(max_seq_length=budget).trim(segs)
-        ids, type_ids = tf_text.combine_segments(
-            trimmed,
-            start_of_sequence_id=self._ids["[CLS]"],
-            end_of_segment_id=self._ids["[SEP]"])
-        token_ids, padding_mask = tf_text.pad_model_inputs(
-            ids, max_seq_length=seq_length, pad_value=self._ids["[PAD]"])
-        segment_ids, _ = tf_text.pad_model_inputs(
-            type_ids, max_seq_length=seq_length, pad_value=0)
-        return {
-            "token_ids": tf.cast(token_ids, tf.int32),
-            "segment_ids": tf.cast(segment_ids, tf.int32),
-            "padding_mask": tf.cast(padding_mask, tf.int32),
-        }
+            check = tf.debugging.assert_positive(
+                seq_length - len(segments) - 1,
+                message="seq_length too short for [CLS] and [SEP] tokens")
+            with tf.control_dependencies([check]):
+                seq_length = tf.identity(seq_length)
+        return pack_trimmed(segments, seq_length, end_id=self._ids["[SEP]"],
+                            pad_id=self._ids["[PAD]"], start_id=self._ids["[CLS]"])
 
     def get_config(self):
         config = super().get_config()

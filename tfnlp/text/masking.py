@@ -1,8 +1,7 @@
-"""Dynamic masked-LM masking with tensorflow-text, in-graph and seeded.
+"""Dynamic masked-LM masking, in-graph, seeded, on whole dense batches.
 
 `MlmMasker` masks a batch of packed sequences the way BERT's reference code
-does, using tensorflow-text's `mask_language_model` with a
-`RandomItemSelector` and a `MaskValuesChooser`:
+(`create_pretraining_data.py`) does:
 
 - per sequence, `n = min(max_predictions_per_seq, max(1, round(0.15 * L)))`
   tokens are predicted, `L` being the sequence's length with [CLS]/[SEP]
@@ -13,6 +12,12 @@ does, using tensorflow-text's `mask_language_model` with a
 - with `whole_word_masking`, words (a first piece and its `##` pieces) are
   chosen in random order and kept while the running token count stays
   within `n`, exactly as the reference code's whole-word mode.
+
+Everything runs on the dense `[batch, seq_length]` batch with vectorised
+ops (no ragged tensors, no per-token loop): the `n` tokens are the `n`
+smallest random keys of a row (one `top_k`); whole words walk their random
+order in at most `n` vectorised steps (each takes, in every row, the next
+word that still fits).
 
 Randomness is stateless: a batch's masks are a function of its `seed`
 (shape [2]), so a pipeline that feeds (seed, batch index) gets masks that
@@ -30,7 +35,6 @@ Example:
 import math
 
 import tensorflow as tf
-import tensorflow_text as tf_text
 
 from tfnlp.errors import TfnlpError
 from tfnlp.text.vocab import SPECIAL_TOKENS, validate_vocab
@@ -51,104 +55,6 @@ def default_max_predictions(seq_length, masked_lm_prob=0.15):
       int, at least 1 (20 at seq_length 128, 77 at 512).
     """
     return max(1, int(math.ceil(masked_lm_prob * seq_length - 1e-9)))
-
-
-class BudgetRandomItemSelector(tf_text.RandomItemSelector):
-    """`RandomItemSelector` with BERT's per-sequence token budget.
-
-    Chooses items (tokens, or words of `##` pieces for a rank-3 input) in a
-    random order drawn from a stateless `seed`, and keeps an item while the
-    number of tokens chosen stays within
-    `min(max_selections_per_batch, max(1, round(selection_rate * L)))`,
-    where `L` is the row's token count (specials included, as in BERT).
-    Unselectable ids (and items holding one) are never chosen.
-
-    Args:
-      max_selections_per_batch: most tokens chosen per row.
-      selection_rate: fraction of a row's tokens to choose.
-      unselectable_ids: ids never chosen.
-      seed: int tensor of shape [2] for the stateless random order.
-    """
-
-    def __init__(self, max_selections_per_batch, selection_rate,
-                 unselectable_ids, seed):
-        super().__init__(max_selections_per_batch=max_selections_per_batch,
-                         selection_rate=selection_rate,
-                         unselectable_ids=unselectable_ids)
-        self._seed = seed
-
-    def get_selection_mask(self, input_ids, axis):
-        if axis != 1:
-            raise TfnlpError("BudgetRandomItemSelector selects along axis 1 only")
-        selectable = self.get_selectable(input_ids, axis)  # [B, (items)] bool
-        if input_ids.ragged_rank > 1:
-            item_sizes = input_ids.row_lengths(axis=2)       # tokens per word
-            row_tokens = tf.reduce_sum(item_sizes, axis=1)
-        else:
-            item_sizes = tf.ones_like(input_ids, dtype=tf.int64)
-            row_tokens = input_ids.row_lengths()
-        row_tokens = tf.cast(row_tokens, tf.float32)
-        budget = tf.minimum(
-            tf.cast(self.max_selections_per_batch, tf.float32),
-            tf.maximum(1.0, tf.round(row_tokens * self.selection_rate)))
-        keys = tf.random.stateless_uniform(
-            tf.shape(selectable.flat_values), seed=self._seed)
-        keys = tf.where(selectable.flat_values, keys, _BIG)
-        keys = selectable.with_flat_values(keys).to_tensor(default_value=_BIG)
-        sizes = item_sizes.to_tensor(default_value=0)
-        order = tf.argsort(keys, axis=1, stable=True)
-        sorted_keys = tf.gather(keys, order, batch_dims=1)
-        sorted_sizes = tf.cast(tf.gather(sizes, order, batch_dims=1), tf.float32)
-
-        # Walk the items in random order; keep one if it still fits (BERT's
-        # `if len(masked_lms) + len(index_set) > num_to_predict: continue`).
-        def step(count, xs):
-            key, size = xs
-            take = (key < _BIG) & (count + size <= budget)
-            return count + tf.where(take, size, 0.0), take
-
-        _, taken = tf.scan(
-            lambda carry, xs: step(carry[0], xs),
-            (tf.transpose(sorted_keys), tf.transpose(sorted_sizes)),
-            initializer=(tf.zeros_like(budget), tf.zeros_like(budget, dtype=tf.bool)))
-        taken = tf.transpose(taken)                          # [B, items] sorted
-        inverse = tf.argsort(order, axis=1, stable=True)
-        chosen = tf.gather(taken, inverse, batch_dims=1)     # original order
-        return tf.RaggedTensor.from_tensor(chosen, lengths=selectable.row_lengths())
-
-
-class StatelessMaskValuesChooser(tf_text.MaskValuesChooser):
-    """`MaskValuesChooser` (80% [MASK] / 10% random / 10% same) drawn from a seed.
-
-    Args:
-      vocab_size: random replacements are drawn from [0, vocab_size).
-      mask_token: id of [MASK].
-      seed: int tensor of shape [2].
-      mask_token_rate, random_token_rate: as in `MaskValuesChooser`.
-    """
-
-    def __init__(self, vocab_size, mask_token, seed, mask_token_rate=0.8,
-                 random_token_rate=0.1):
-        super().__init__(vocab_size, mask_token, mask_token_rate=mask_token_rate,
-                         random_token_rate=random_token_rate)
-        self._seed = seed
-
-    def get_mask_values(self, masked_lm_ids):
-        ids = masked_lm_ids
-        if ids.ragged_rank > 1:
-            ids = ids.merge_dims(1, -1)
-        flat = ids.flat_values
-        seeds = tf.random.experimental.stateless_split(self._seed, 2)
-        u = tf.random.stateless_uniform(tf.shape(flat), seed=seeds[0])
-        random_ids = tf.random.stateless_uniform(
-            tf.shape(flat), seed=seeds[1], minval=0, maxval=self.vocab_size,
-            dtype=tf.int64)
-        mask_rate = tf.cast(self._mask_token_rate, tf.float32)
-        random_rate = tf.cast(self.random_token_rate, tf.float32)
-        values = tf.where(u < mask_rate, tf.cast(self.mask_token, flat.dtype), flat)
-        values = tf.where((u >= mask_rate) & (u < mask_rate + random_rate),
-                          tf.cast(random_ids, flat.dtype), values)
-        return ids.with_flat_values(values)
 
 
 class MlmMasker:
@@ -198,69 +104,130 @@ class MlmMasker:
         # Never masked: [PAD] [CLS] [SEP] [MASK] (BERT masks [UNK] like any token).
         self.unselectable_ids = [vocab.index(t) for t in SPECIAL_TOKENS if t != "[UNK]"]
         special = set(self.unselectable_ids)
-        # A word starts at any piece that is not a `##` continuation, and at
-        # every special token (so "[SEP] ##ing" are two words).
+        # A word starts at any piece that is not a `##` continuation and at
+        # every special token (so "run [SEP]" are two words); a row's first
+        # token always starts one.
         self._starts_word = tf.constant(
             [not t.startswith("##") or i in special for i, t in enumerate(vocab)],
             dtype=tf.bool)
 
-    def _words(self, ids):
-        """[B, (T)] ids -> [B, (words), (pieces)]."""
-        flat = ids.flat_values
-        starts = tf.gather(self._starts_word, flat)
-        row_starts = tf.cast(ids.row_starts(), tf.int32)
-        first_in_row = tf.scatter_nd(
-            tf.expand_dims(row_starts[ids.row_lengths() > 0], 1),
-            tf.ones_like(row_starts[ids.row_lengths() > 0], dtype=tf.bool),
-            tf.shape(flat))
-        starts = starts | first_in_row
-        word_of_token = tf.cumsum(tf.cast(starts, tf.int64)) - 1
-        pieces = tf.RaggedTensor.from_value_rowids(
-            flat, word_of_token, nrows=tf.reduce_sum(tf.cast(starts, tf.int64)))
-        words_per_row = tf.math.unsorted_segment_sum(
-            tf.cast(starts, tf.int64), ids.value_rowids(), ids.nrows())
-        return tf.RaggedTensor.from_row_lengths(pieces, words_per_row)
+    def _selectable(self, ids, real):
+        """[B, T] bool: real tokens that are not unselectable ids."""
+        blocked = tf.zeros_like(real)
+        for i in self.unselectable_ids:
+            blocked = blocked | tf.equal(ids, i)
+        return real & ~blocked
+
+    def _choose_tokens(self, selectable, budget, seed):
+        """The `budget` selectable tokens of smallest random key, per row."""
+        p = self.max_predictions_per_seq
+        keys = tf.random.stateless_uniform(tf.shape(selectable), seed=seed)
+        keys = tf.where(selectable, keys, _BIG)
+        width = tf.shape(keys)[1]
+        keys = tf.pad(keys, [[0, 0], [0, tf.maximum(0, p - width)]],
+                      constant_values=_BIG)            # top_k needs >= p columns
+        neg_keys, index = tf.math.top_k(-keys, k=p)    # smallest keys first
+        take = (tf.range(p)[None, :] < budget[:, None]) & (neg_keys > -_BIG)
+        rows = tf.broadcast_to(tf.range(tf.shape(keys)[0])[:, None], tf.shape(index))
+        chosen = tf.scatter_nd(tf.stack([rows, index], -1), tf.cast(take, tf.int32),
+                               tf.shape(keys))
+        return chosen[:, :width] > 0
+
+    def _choose_words(self, ids, real, selectable, budget, seed):
+        """Whole words in random order, each kept while it fits the budget."""
+        batch, width = tf.shape(ids)[0], tf.shape(ids)[1]
+        column = tf.range(width)[None, :]
+        starts = (tf.gather(self._starts_word, ids) | tf.equal(column, 0)) & real
+        word = tf.cumsum(tf.cast(starts, tf.int32), axis=1) - 1       # [B, T]
+        # Per (row, word) slot: size in tokens, and whether it holds a token
+        # that can never be chosen. Padding goes to a spare last slot.
+        slot = tf.where(real, tf.range(batch)[:, None] * width + word, batch * width)
+        num_slots = batch * width + 1
+        size = tf.math.unsorted_segment_sum(tf.cast(real, tf.int32), slot, num_slots)
+        blocked = tf.math.unsorted_segment_max(
+            tf.cast(real & ~selectable, tf.int32), slot, num_slots)
+        size = tf.reshape(size[:-1], [batch, width])
+        ok = tf.reshape((blocked[:-1] <= 0), [batch, width]) & (size > 0)
+        keys = tf.random.stateless_uniform([batch, width], seed=seed)
+        keys = tf.where(ok, keys, _BIG)
+        order = tf.argsort(keys, axis=1, stable=True)                 # random word order
+        sorted_ok = tf.gather(ok, order, batch_dims=1)
+        sorted_size = tf.gather(size, order, batch_dims=1)
+
+        # BERT walks the words in random order and keeps one if the running
+        # count stays within the budget. A word it skips never fits later
+        # (the room only shrinks), so each step below takes, in every row,
+        # the first word after the last one taken that fits: at most
+        # `budget` steps, as every word taken holds at least one token.
+        def step(room, after, taken):
+            fits = sorted_ok & (column >= after[:, None]) & (sorted_size <= room[:, None])
+            found = tf.reduce_any(fits, axis=1)
+            first = tf.argmax(tf.cast(fits, tf.int32), axis=1, output_type=tf.int32)
+            room = room - tf.where(found, tf.gather(sorted_size, first, batch_dims=1), 0)
+            after = tf.where(found, first + 1, width)
+            picked = tf.one_hot(tf.gather(order, first, batch_dims=1), width,
+                                on_value=True, off_value=False, dtype=tf.bool)
+            return room, after, taken | (picked & found[:, None])
+
+        _, _, taken = tf.while_loop(
+            lambda room, after, taken: tf.reduce_any((after < width) & (room > 0)),
+            step, (budget, tf.zeros_like(budget), tf.zeros_like(ok)),
+            maximum_iterations=self.max_predictions_per_seq)
+        return tf.gather(taken, word, batch_dims=1) & real
+
+    def _positions(self, chosen):
+        """[B, T] bool -> ascending positions [B, P] and their 0/1 weights."""
+        p = self.max_predictions_per_seq
+        width = tf.shape(chosen)[1]
+        # Key width - t for a chosen position t, 0 otherwise: top_k lists the
+        # chosen ones first, left to right.
+        key = tf.where(chosen, width - tf.range(width)[None, :], 0)
+        key = tf.pad(key, [[0, 0], [0, tf.maximum(0, p - width)]])
+        top, _ = tf.math.top_k(key, k=p)
+        found = top > 0
+        return tf.where(found, width - top, 0), found
 
     def __call__(self, token_ids, padding_mask, seed):
         """Masks a batch.
 
         Args:
           token_ids: int `[B, T]` packed ids ([CLS] ... [SEP] [PAD]...).
-          padding_mask: int `[B, T]`, 1 for real tokens (a prefix of each row).
+          padding_mask: int `[B, T]`, 1 for real tokens.
           seed: int tensor `[2]`; the same seed gives the same masks.
 
         Returns:
           dict of `token_ids`, `masked_lm_positions`, `masked_lm_ids`
-          (int32) and `masked_lm_weights` (float32).
+          (int32 `[B, P]`) and `masked_lm_weights` (float32 `[B, P]`).
         """
-        token_ids = tf.convert_to_tensor(token_ids)
-        seq_len = tf.shape(token_ids)[1]
-        lengths = tf.reduce_sum(tf.cast(padding_mask, tf.int64), axis=1)
-        ids = tf.RaggedTensor.from_tensor(tf.cast(token_ids, tf.int64), lengths=lengths)
-        items = self._words(ids) if self.whole_word_masking else ids
-        seeds = tf.random.experimental.stateless_split(
-            tf.cast(seed, tf.int64), 2)
-        selector = BudgetRandomItemSelector(
-            self.max_predictions_per_seq, self.masked_lm_prob,
-            self.unselectable_ids, seeds[0])
-        chooser = StatelessMaskValuesChooser(
-            self.vocab_size, self.mask_id, seeds[1],
-            mask_token_rate=self.mask_token_rate,
-            random_token_rate=self.random_token_rate)
-        masked, positions, labels = tf_text.mask_language_model(
-            items, selector, chooser, axis=1)
-        if masked.ragged_rank > 1:
-            masked = masked.merge_dims(1, -1)
-        new_ids = masked.to_tensor(default_value=self.pad_id,
-                                   shape=[None, None])
-        new_ids = tf.pad(new_ids, [[0, 0], [0, seq_len - tf.shape(new_ids)[1]]],
-                         constant_values=self.pad_id)
-        p = self.max_predictions_per_seq
-        pos, weights = tf_text.pad_model_inputs(positions, max_seq_length=p)
-        lab, _ = tf_text.pad_model_inputs(labels, max_seq_length=p)
+        ids = tf.cast(tf.convert_to_tensor(token_ids), tf.int32)
+        real = tf.convert_to_tensor(padding_mask) > 0
+        seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 2)
+        lengths = tf.reduce_sum(tf.cast(real, tf.float32), axis=1)
+        budget = tf.cast(tf.minimum(
+            float(self.max_predictions_per_seq),
+            tf.maximum(1.0, tf.round(lengths * self.masked_lm_prob))), tf.int32)
+        selectable = self._selectable(ids, real)
+        if self.whole_word_masking:
+            chosen = self._choose_words(ids, real, selectable, budget, seeds[0])
+        else:
+            chosen = self._choose_tokens(selectable, budget, seeds[0])
+
+        # 80% [MASK], 10% a random id, 10% unchanged.
+        value_seeds = tf.random.experimental.stateless_split(seeds[1], 2)
+        roll = tf.random.stateless_uniform(tf.shape(ids), seed=value_seeds[0])
+        random_ids = tf.random.stateless_uniform(
+            tf.shape(ids), seed=value_seeds[1], minval=0, maxval=self.vocab_size,
+            dtype=tf.int32)
+        mask_rate = float(self.mask_token_rate)
+        random_rate = float(self.random_token_rate)
+        new_ids = tf.where(chosen & (roll < mask_rate), self.mask_id, ids)
+        new_ids = tf.where(chosen & (roll >= mask_rate) & (roll < mask_rate + random_rate),
+                           random_ids, new_ids)
+        positions, found = self._positions(chosen)
+        labels = tf.where(found, tf.gather(ids, positions, batch_dims=1), 0)
         return {
-            "token_ids": tf.cast(new_ids, tf.int32),
-            "masked_lm_positions": tf.cast(pos, tf.int32),
-            "masked_lm_ids": tf.cast(lab, tf.int32),
-            "masked_lm_weights": tf.cast(weights, tf.float32),
+            "token_ids": new_ids,
+            "masked_lm_positions": positions,
+            "masked_lm_ids": labels,
+            "masked_lm_weights": tf.cast(found, tf.float32),
         }

@@ -29,12 +29,34 @@ import tensorflow_text as tf_text
 CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\p{Cf}\x{FFFD}]"
 
 
-def normalize_text(strings, lower_case):
+# Rows made only of these characters need no normalization beyond ASCII
+# lower-casing: no control characters, no accents, nothing NFD changes.
+PLAIN_ASCII = r"[\t\n\r\x20-\x7e]*"
+
+
+def _full_rule(strings, lower_case):
+    strings = tf.strings.regex_replace(strings, CONTROL_CHARS, "")
+    if lower_case:
+        strings = tf.strings.lower(strings, encoding="utf-8")
+        strings = tf_text.normalize_utf8(strings, "NFD")
+        strings = tf.strings.regex_replace(strings, r"\p{Mn}", "")
+    return strings
+
+
+def normalize_text(strings, lower_case, repair_utf8=False):
     """Normalizes text for BERT WordPiece tokenization.
+
+    Rows of printable ASCII (plus tab, newline, CR), most English text, take
+    a fast path that gives the same result: ASCII lower-casing alone. Only
+    the other rows run the full rule (control characters, Unicode
+    lower-casing, NFD, accent stripping), so the string passes over a batch
+    are paid for the rows that need them.
 
     Args:
       strings: string tensor of any shape.
       lower_case: True for uncased models (lower case + NFD + strip accents).
+      repair_utf8: first replace invalid UTF-8 by U+FFFD (`valid_utf8`) in
+        the rows that are not plain ASCII (plain ASCII is valid UTF-8).
 
     Returns:
       string tensor of the same shape.
@@ -44,12 +66,21 @@ def normalize_text(strings, lower_case):
     >>> normalize_text(tf.constant(["Ångström"]), True).numpy()[0].decode()  # doctest: +SKIP
     'angstrom'
     """
-    strings = tf.strings.regex_replace(strings, CONTROL_CHARS, "")
-    if lower_case:
-        strings = tf.strings.lower(strings, encoding="utf-8")
-        strings = tf_text.normalize_utf8(strings, "NFD")
-        strings = tf.strings.regex_replace(strings, r"\p{Mn}", "")
-    return strings
+    from tfnlp.text.tokenizer import valid_utf8
+
+    strings = tf.convert_to_tensor(strings, tf.string)
+    shape = tf.shape(strings)
+    flat = tf.reshape(strings, [-1])
+    plain = tf.strings.regex_full_match(flat, PLAIN_ASCII)
+    index = tf.range(tf.size(flat))
+    fast = tf.boolean_mask(flat, plain)
+    slow = tf.boolean_mask(flat, ~plain)
+    if repair_utf8:
+        slow = valid_utf8(slow)
+    out = tf.dynamic_stitch(
+        [tf.boolean_mask(index, plain), tf.boolean_mask(index, ~plain)],
+        [tf.strings.lower(fast) if lower_case else fast, _full_rule(slow, lower_case)])
+    return tf.reshape(out, shape)
 
 
 def is_control_char(char):

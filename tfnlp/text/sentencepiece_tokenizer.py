@@ -28,6 +28,7 @@ import tensorflow_text as tf_text
 
 from tfnlp.errors import TfnlpError
 from tfnlp.io import atomic_write
+from tfnlp.text.segments import as_ragged_ids, pack_trimmed
 from tfnlp.text.tokenizer import Tokenizer
 
 ASSET_NAME = "spiece.model"
@@ -239,14 +240,6 @@ def _first_piece(processor, candidates):
     return None
 
 
-def _as_ragged(segment):
-    if not isinstance(segment, tf.RaggedTensor):
-        segment = tf.RaggedTensor.from_tensor(tf.convert_to_tensor(segment))
-    if segment.ragged_rank > 1:
-        segment = segment.merge_dims(-2, -1)
-    return tf.cast(segment, tf.int32)
-
-
 def pack_segments(segments, seq_length, end_id, pad_id, start_id=None, cls_id=None,
                   padding_side="right", cls_segment_id=2, pad_segment_id=0):
     """Packs 1-2 ragged id segments with special tokens, trimming and padding.
@@ -277,7 +270,7 @@ def pack_segments(segments, seq_length, end_id, pad_id, start_id=None, cls_id=No
     """
     if isinstance(segments, (tf.Tensor, tf.RaggedTensor)):
         segments = [segments]
-    segments = [_as_ragged(s) for s in segments]
+    segments = [as_ragged_ids(s) for s in segments]
     if not 1 <= len(segments) <= 2:
         raise TfnlpError(f"pack takes 1 or 2 segments, got {len(segments)}")
     num_special = len(segments) + (start_id is not None) + (cls_id is not None)
@@ -295,43 +288,12 @@ def pack_segments(segments, seq_length, end_id, pad_id, start_id=None, cls_id=No
         checks = []
     if padding_side not in ("right", "left"):
         raise TfnlpError(f"padding_side={padding_side!r} must be 'right' or 'left'")
-    with tf.control_dependencies(checks):
-        budget = tf.identity(seq_length - num_special) if checks else seq_length - num_special
-    trimmed = tf_text.RoundRobinTrimmer(max_seq_length=budget).trim(segments)
-    batch = trimmed[0].nrows()
-
-    def column(value):
-        return tf.RaggedTensor.from_tensor(tf.fill([batch, 1], tf.constant(value, tf.int32)))
-
-    pieces, types = [], []
-    if start_id is not None:
-        pieces.append(column(start_id))
-        types.append(column(0))
-    for index, segment in enumerate(trimmed):
-        piece = tf.concat([segment, column(end_id)], axis=1)
-        pieces.append(piece)
-        types.append(tf.ones_like(piece) * index)
-    if cls_id is not None:
-        pieces.append(column(cls_id))
-        types.append(column(cls_segment_id))
-    ids = tf.concat(pieces, axis=1)
-    type_ids = tf.concat(types, axis=1)
-    shape = tf.stack([batch, tf.cast(seq_length, tf.int64)])
-    token_ids = ids.to_tensor(default_value=pad_id, shape=shape)
-    segment_ids = type_ids.to_tensor(default_value=pad_segment_id, shape=shape)
-    lengths = tf.cast(ids.row_lengths(), tf.int32)
-    positions = tf.range(seq_length, dtype=tf.int32)[None, :]
-    if padding_side == "left":
-        shift = seq_length - lengths[:, None]
-        source = tf.maximum(positions - shift, 0)
-        real = positions >= shift
-        token_ids = tf.where(real, tf.gather(token_ids, source, batch_dims=1), pad_id)
-        segment_ids = tf.where(real, tf.gather(segment_ids, source, batch_dims=1),
-                               pad_segment_id)
-    else:
-        real = positions < lengths[:, None]
-    return {"token_ids": token_ids, "segment_ids": segment_ids,
-            "padding_mask": tf.cast(real, tf.int32)}
+    if checks:
+        with tf.control_dependencies(checks):
+            seq_length = tf.identity(seq_length)
+    return pack_trimmed(segments, seq_length, end_id=end_id, pad_id=pad_id,
+                        start_id=start_id, cls_id=cls_id, padding_side=padding_side,
+                        cls_segment_id=cls_segment_id, pad_segment_id=pad_segment_id)
 
 
 @keras.saving.register_keras_serializable(package="tfnlp")
