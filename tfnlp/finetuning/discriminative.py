@@ -96,6 +96,7 @@ from keras import ops
 
 from tfnlp.errors import TfnlpError
 from tfnlp.finetuning import variable_groups
+from tfnlp.optimizers.low_precision import Float32StepAdam
 
 # The same defaults as `tfnlp.optimizers` (BERT: no decay on LayerNorm, bias).
 DEFAULT_EXCLUDE_FROM_WEIGHT_DECAY = ("LayerNorm", "layer_norm", "bias")
@@ -665,7 +666,7 @@ class DiscriminativeOptimizer(keras.optimizers.Optimizer):
 
 
 @keras.saving.register_keras_serializable(package="tfnlp")
-class DiscriminativeAdam(DiscriminativeOptimizer, keras.optimizers.Adam):
+class DiscriminativeAdam(DiscriminativeOptimizer, Float32StepAdam, keras.optimizers.Adam):
     """`keras.optimizers.Adam` with per-group learning rates and freezing.
 
     See `DiscriminativeOptimizer` for the extra arguments; all others are
@@ -678,7 +679,8 @@ class DiscriminativeAdam(DiscriminativeOptimizer, keras.optimizers.Adam):
 
 
 @keras.saving.register_keras_serializable(package="tfnlp")
-class DiscriminativeAdamW(DiscriminativeOptimizer, keras.optimizers.AdamW):
+class DiscriminativeAdamW(DiscriminativeOptimizer, Float32StepAdam,
+                          keras.optimizers.AdamW):
     """`keras.optimizers.AdamW` with per-group learning rates and freezing.
 
     Decoupled decay is `w -= w * weight_decay * group_lr`, skipped for

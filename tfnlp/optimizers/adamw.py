@@ -3,10 +3,11 @@
 import keras
 
 from tfnlp.optimizers.exclusion import DEFAULT_EXCLUDE_PATTERNS, matches_any
+from tfnlp.optimizers.low_precision import Float32StepAdam
 
 
 @keras.saving.register_keras_serializable(package="tfnlp")
-class AdamW(keras.optimizers.AdamW):
+class AdamW(Float32StepAdam, keras.optimizers.AdamW):
     """`keras.optimizers.AdamW` that skips decay for LayerNorm and bias.
 
     Keras's `exclude_from_weight_decay(var_names=...)` looks at
@@ -15,7 +16,8 @@ class AdamW(keras.optimizers.AdamW):
     `"layer_norm"` would not match everywhere. This class matches `exclude_from_weight_decay_patterns` against
     `variable.path` when it is built and passes the matching variables to
     Keras's public `exclude_from_weight_decay(var_list=...)`. The update
-    itself is Keras's AdamW, unchanged.
+    itself is Keras's AdamW (with float32 bias corrections for bfloat16
+    variables: `tfnlp.optimizers.low_precision`).
 
     Args:
         learning_rate: float or `LearningRateSchedule`. Defaults to 1e-3.

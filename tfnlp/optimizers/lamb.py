@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from tfnlp.optimizers.exclusion import DEFAULT_EXCLUDE_PATTERNS, matches_any
+from tfnlp.optimizers.low_precision import bias_corrections
 
 
 @keras.saving.register_keras_serializable(package="tfnlp")
@@ -150,15 +151,15 @@ class Lamb(keras.optimizers.Optimizer):
         dtype = variable.dtype
         lr = ops.cast(learning_rate, dtype)
         gradient = ops.cast(gradient, dtype)
-        step = ops.cast(self.iterations + 1, dtype)
-        beta_1 = ops.cast(self.beta_1, dtype)
-        beta_2 = ops.cast(self.beta_2, dtype)
         m = self._momentums[index]
         v = self._velocities[index]
-        self.assign(m, beta_1 * m + (1.0 - beta_1) * gradient)
-        self.assign(v, beta_2 * v + (1.0 - beta_2) * ops.square(gradient))
-        m_hat = m / (1.0 - ops.power(beta_1, step))
-        v_hat = v / (1.0 - ops.power(beta_2, step))
+        # Moments move by (1 - beta) computed in Python floats, and the bias
+        # corrections are float32: in bfloat16, 0.999 rounds to 1.0.
+        self.assign_add(m, (1.0 - self.beta_1) * (gradient - m))
+        self.assign_add(v, (1.0 - self.beta_2) * (ops.square(gradient) - v))
+        correction_1, correction_2 = bias_corrections(self.iterations, self.beta_1, self.beta_2)
+        m_hat = m / ops.cast(correction_1, dtype)
+        v_hat = v / ops.cast(correction_2, dtype)
         update = m_hat / (ops.sqrt(v_hat) + ops.cast(self.epsilon, dtype))
         if self._decay_flags[index] and self.weight_decay_rate:
             update = update + ops.cast(self.weight_decay_rate, dtype) * variable
