@@ -11,8 +11,8 @@ clipping at 1.0). Defaults are BERT-base (12 layers, 768 hidden, 12 heads,
 
 Data is synthetic: uniform random token ids, all positions real, random
 distinct masked positions, made with numpy. With synthetic data the script
-never imports TensorFlow (it refuses to: a meta-path hook makes every
-`tensorflow*` import fail, as on a machine without TF), so it runs where
+never imports TensorFlow (it makes TensorFlow look uninstalled, as on a
+machine without it), so it runs where
 only JAX (and PyTorch) is installed; carry keras and keras-hub wheels.
 
 MFU counts the encoder only: the training FLOPs of one sequence are
@@ -58,13 +58,16 @@ H200_BF16_PEAK_TFLOPS = 989.0
 MASKED_LM_PROB = 0.15  # BERT's; P = ceil(0.15 * seq), as tfnlp.text.masking
 
 
-class _NoTensorFlow:
-    """A meta-path finder that makes every TensorFlow import fail."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in BLOCKED:
-            raise ImportError(f"{name} is blocked: gpu_pretrain.py runs without TensorFlow")
-        return None
+def block_tensorflow():
+    """Makes TensorFlow look uninstalled: `import tensorflow` (and tf-text,
+    TF-Hub, tf_keras) raises ImportError and `importlib.util.find_spec`
+    returns None, as on a machine without it (a `None` entry in
+    `sys.modules` does both)."""
+    loaded = [m for m in BLOCKED if sys.modules.get(m) is not None]
+    if loaded:
+        raise RuntimeError(f"{loaded} already imported")
+    for name in BLOCKED:
+        sys.modules[name] = None
 
 
 def parse_args(argv=None):
@@ -297,7 +300,7 @@ def time_shape(config, args, seq, batch, log):
 def main(argv=None):
     args = parse_args(argv)
     if not args.allow_tensorflow:
-        sys.meta_path.insert(0, _NoTensorFlow())
+        block_tensorflow()
     os.environ.setdefault("KERAS_BACKEND", "jax")
     if "hf" in args.peers:
         # Leave the accelerator's memory to share with PyTorch.
@@ -330,7 +333,7 @@ def main(argv=None):
             ratio = f", tfnlp x{r['tfnlp_speedup']}" if "tfnlp_speedup" in r else ""
             print(f"{name:>9} seq {seq:4d} batch {batch:4d}: {r['seq_per_s']:10.1f} seq/s  "
                   f"MFU {100 * r['mfu']:.2f}%{ratio}", flush=True)
-    report["tensorflow_imported"] = any(m.split(".")[0] in BLOCKED for m in sys.modules)
+    report["tensorflow_imported"] = any(sys.modules.get(m) is not None for m in BLOCKED)
     print(json.dumps(report))
     return report
 
