@@ -42,6 +42,7 @@ setup(
             "pyarrow",
             "mistral-common==1.12.0",
             "matplotlib",
+            "jax[cpu]==0.10.2",  # tests/jax: the same model code on KERAS_BACKEND=jax
         ],
     },
     entry_points={"console_scripts": ["tfnlp=tfnlp.cli.main:run"]},

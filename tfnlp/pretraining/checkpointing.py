@@ -116,6 +116,14 @@ class TrainingCheckpoint:
     """
 
     def __init__(self, directory, model, optimizer=None, max_to_keep=3):
+        import keras
+
+        if keras.backend.backend() != "tensorflow":
+            # TF's saver reads tf.Variables; other backends' variables are not.
+            raise TfnlpError(
+                f"tfnlp's training checkpoints need KERAS_BACKEND=tensorflow, not "
+                f"{keras.backend.backend()!r}; on another backend pretrain with "
+                "tfnlp.pretraining.portable.pretrain_portable (no checkpoints)")
         self.directory = os.fspath(directory)
         self.model = model
         self.optimizer = optimizer
