@@ -124,21 +124,9 @@ def max_predictions(seq):
 
 def synthetic_batch(batch, seq, vocab, seed=0):
     """A batch of random token ids with `max_predictions(seq)` masked positions."""
-    import numpy as np
+    from synthetic_mlm import synthetic_mlm_batch
 
-    rng = np.random.default_rng(seed)
-    ids = rng.integers(5, vocab, (batch, seq)).astype("int32")
-    predictions = max_predictions(seq)
-    positions = np.sort(np.argsort(rng.random((batch, seq - 1)), axis=1)[:, :predictions] + 1,
-                        axis=1).astype("int32")
-    return {
-        "token_ids": ids,
-        "segment_ids": np.zeros_like(ids),
-        "padding_mask": np.ones_like(ids),
-        "masked_lm_positions": positions,
-        "masked_lm_ids": np.take_along_axis(ids, positions, 1),
-        "masked_lm_weights": np.ones((batch, predictions), "float32"),
-    }
+    return synthetic_mlm_batch(batch, seq, vocab, max_predictions(seq), seed)
 
 
 class KerasRunner:

@@ -35,9 +35,9 @@ import statistics  # noqa: E402
 
 import keras  # noqa: E402
 import keras_hub  # noqa: E402
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from absl import app, flags  # noqa: E402
+from synthetic_mlm import synthetic_mlm_batch  # noqa: E402
 
 from tfnlp.models.bert.backbone import BertEncoder  # noqa: E402
 from tfnlp.models.bert.presets import get_preset_config  # noqa: E402
@@ -54,23 +54,6 @@ ROUNDS = flags.DEFINE_integer("rounds", 3, "Interleaved rounds (medians are repo
 VOCAB = flags.DEFINE_integer("vocab_size", 30522, "Vocabulary size (BERT uncased).")
 RUN_STEPS = 1000  # the run length whose trainer settings tfnlp is timed with
 LEARNING_RATE = 1e-4
-
-
-def _batch(batch, seq, vocab, predictions, seed=0):
-    rng = np.random.default_rng(seed)
-    ids = rng.integers(5, vocab, (batch, seq)).astype("int32")
-    positions = np.sort(
-        np.stack([rng.choice(np.arange(1, seq), predictions, replace=False) for _ in range(batch)]),
-        axis=1,
-    ).astype("int32")
-    return {
-        "token_ids": ids,
-        "segment_ids": np.zeros_like(ids),
-        "padding_mask": np.ones_like(ids),
-        "masked_lm_positions": positions,
-        "masked_lm_ids": np.take_along_axis(ids, positions, 1),
-        "masked_lm_weights": np.ones((batch, predictions), "float32"),
-    }
 
 
 def _tfnlp_model(config, vocab):
@@ -135,7 +118,7 @@ def _models(config, features):
 
 def main(_):
     predictions = round(0.15 * SEQ.value)
-    features = _batch(BATCH.value, SEQ.value, VOCAB.value, predictions)
+    features = synthetic_mlm_batch(BATCH.value, SEQ.value, VOCAB.value, predictions)
     for preset in PRESETS.value.split(","):
         models = {}
         for name, (model, arrays, xla) in _models(get_preset_config(preset), features).items():

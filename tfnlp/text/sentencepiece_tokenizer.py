@@ -251,19 +251,14 @@ def pack_segments(segments, seq_length, end_id, pad_id, start_id=None, cls_id=No
     `bert_pack_inputs`).
 
     Args:
-        segments: list of 1-2 int `tf.RaggedTensor [batch, (tokens)]`.
-        seq_length: packed length.
-        end_id: id closing each segment (`</s>`, `[SEP]`, `<sep>`).
-        pad_id: padding id.
-        start_id: id opening the sequence, or None.
-        cls_id: id closing the sequence, or None.
-        padding_side: `"right"` or `"left"`.
-        cls_segment_id: segment id of `cls_id`.
-        pad_segment_id: segment id of padding.
+        segments: 1-2 int `tf.RaggedTensor [batch, (tokens)]` (or one tensor).
+        seq_length, end_id, pad_id, start_id, cls_id, padding_side,
+        cls_segment_id, pad_segment_id: as `tfnlp.text.segments.pack_trimmed`.
 
     Returns:
-        dict of int32 `[batch, seq_length]`: `token_ids`, `segment_ids`,
-        `padding_mask` (1 real, 0 padding).
+        `pack_trimmed`'s dict of int32 `[batch, seq_length]` (`token_ids`,
+        `segment_ids`, `padding_mask`), after checking the segment count
+        and `seq_length`.
 
     Raises:
         TfnlpError: 0 or more than 2 segments, or `seq_length` too short.
