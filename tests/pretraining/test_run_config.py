@@ -7,26 +7,23 @@ import pytest
 from tfnlp.errors import TfnlpError
 from tfnlp.pretraining.run_config import PretrainConfig, default_learning_rate
 
-
 def _config(**kw):
     values = dict(model_dir="run", vocab="vocab.txt", input="corpus.txt", steps=100)
     values.update(kw)
     return PretrainConfig(**values)
 
-
 def test_defaults_follow_bert():
     config = _config(seq_length=128)
     assert config.resolved_max_predictions() == 20  # BERT's value at 128
     assert config.resolved_warmup_steps() == 10
-    # bert_tiny's short runs get a higher rate than BERT's; wider models keep
-    # BERT-like rates (benchmarks/short_run_defaults.py compares them).
-    assert config.resolved_learning_rate() == default_learning_rate(128, "mlm_nsp") == 3e-3
-    assert _config(objective="mlm").resolved_learning_rate() == 3e-3
+    # tiny widths keep 1e-3 (3e-3 collapsed in benchmarks/short_run_defaults.py);
+    # wider models take BERT-like rates.
+    assert config.resolved_learning_rate() == default_learning_rate(128, "mlm_nsp") == 1e-3
+    assert _config(objective="mlm").resolved_learning_rate() == 1e-3
     assert default_learning_rate(128, "plm") == default_learning_rate(256, "mlm") == 1e-3
     assert default_learning_rate(512, "mlm") == 5e-4
     assert default_learning_rate(768) == 1e-4
     assert config.architecture()["num_layers"] == 2  # bert_tiny
-
 
 def test_custom_preset_and_overrides():
     arch = _config(preset="custom", num_layers=1, hidden_dim=32, num_heads=4).architecture()
@@ -34,7 +31,6 @@ def test_custom_preset_and_overrides():
             arch["intermediate_dim"]) == (1, 32, 4, 128)
     arch = _config(preset="bert_mini", num_layers=1).architecture()
     assert (arch["num_layers"], arch["hidden_dim"], arch["intermediate_dim"]) == (1, 256, 1024)
-
 
 @pytest.mark.parametrize("kw, needle", [
     (dict(seq_length=600), "seq_length=600 is longer than the model's 512 positions"),
@@ -51,7 +47,6 @@ def test_validate_rejects_bad_settings(kw, needle):
     with pytest.raises(TfnlpError, match=needle.replace("(", r"\(").replace(")", r"\)")):
         _config(**kw).validate()
 
-
 def test_resume_allows_run_settings_but_not_model_settings():
     saved = _config(tokenizer_sha256="abc")
     changes = _config(tokenizer_sha256="abc", steps=200, learning_rate=5e-4).check_resumable(saved)
@@ -64,7 +59,6 @@ def test_resume_allows_run_settings_but_not_model_settings():
         _config(tokenizer_sha256="abc", objective="mlm").check_resumable(saved)
     # A different dropout rate keeps the same variables: allowed.
     assert _config(tokenizer_sha256="abc", dropout=0.0).check_resumable(saved)
-
 
 def test_save_load_round_trip(tmp_path):
     config = _config(model_dir=str(tmp_path), whole_word_masking=True)

@@ -66,8 +66,8 @@ HELP = {
     "max_predictions_per_seq": "Masked positions per sequence (default ceil(0.15 * seq_length)).",
     "whole_word_masking": "Mask all WordPieces of a word together.",
     "optimizer": "adamw (BERT) or lamb.",
-    "learning_rate": "Peak learning rate (default by width: 3e-3 for masked LM up to "
-                     "hidden 128, else 1e-3 up to 256, 5e-4 up to 512, else 1e-4).",
+    "learning_rate": "Peak learning rate (default by width: 1e-3 up to hidden 256, "
+                     "5e-4 up to 512, else 1e-4).",
     "warmup_steps": "Linear warmup steps (default 10% of --steps, at most 10000).",
     "weight_decay": "Decoupled weight decay (not on LayerNorm/bias).",
     "checkpoint_every": "Save a checkpoint every so many steps (and at the end).",
