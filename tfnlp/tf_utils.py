@@ -43,6 +43,35 @@ def tf_variables(variables):
     return out
 
 
+def choose_jit_compile(requested, work, min_work, compilable=True):
+    """Whether a train step is XLA-compiled: the flag, else a rule of thumb.
+
+    Compiling costs tens of seconds on CPU, paid back in proportion to the
+    work trained on, so by default only runs of at least `min_work` compile.
+
+    Args:
+        requested: True, False, or None (decide by `work`).
+        work: the run's size (steps, or tokens), in `min_work`'s unit.
+        min_work: the smallest run compiled by default.
+        compilable: False where XLA is known not to help or not to compile
+            (an LSTM's gradient, a loaded SavedModel's functions); only the
+            default is affected, an explicit True still compiles.
+
+    Returns:
+        bool.
+
+    Example:
+
+    >>> choose_jit_compile(None, work=300, min_work=200)
+    True
+    >>> choose_jit_compile(None, work=300, min_work=200, compilable=False)
+    False
+    """
+    if requested is None:
+        return bool(compilable) and work >= min_work
+    return bool(requested)
+
+
 def _is_xla_compile_error(error):
     """Whether `error` is XLA refusing to compile a graph (not a runtime failure)."""
     text = str(error)

@@ -63,11 +63,16 @@ def test_default_learning_rates_per_schedule_and_mode():
     assert default_learning_rate("feature", "linear") == 1e-3
 
 
-def test_xla_rule_counts_training_tokens():
-    from tfnlp.tasks.runner import XLA_MIN_TOKENS, resolve_jit_compile
 
-    assert resolve_jit_compile(None, total_steps=96, batch_size=32, seq_length=64)
-    assert not resolve_jit_compile(None, total_steps=80, batch_size=8, seq_length=48)
-    assert resolve_jit_compile(None, total_steps=XLA_MIN_TOKENS, batch_size=1, seq_length=1)
-    assert resolve_jit_compile(True, total_steps=1, batch_size=1, seq_length=8)
-    assert not resolve_jit_compile(False, total_steps=10**6, batch_size=32, seq_length=128)
+
+def test_xla_rule_counts_training_tokens_of_native_encoders():
+    from tfnlp.tasks.runner import XLA_MIN_TOKENS
+    from tfnlp.tf_utils import choose_jit_compile
+
+    assert choose_jit_compile(None, 96 * 32 * 64, XLA_MIN_TOKENS)
+    assert not choose_jit_compile(None, 80 * 8 * 48, XLA_MIN_TOKENS)
+    assert choose_jit_compile(None, XLA_MIN_TOKENS, XLA_MIN_TOKENS)
+    # a TF-Hub module's functions compile only when asked for
+    assert not choose_jit_compile(None, 10**9, XLA_MIN_TOKENS, compilable=False)
+    assert choose_jit_compile(True, 8, XLA_MIN_TOKENS, compilable=False)
+    assert not choose_jit_compile(False, 10**9, XLA_MIN_TOKENS)

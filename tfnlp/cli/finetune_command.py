@@ -77,8 +77,9 @@ def define_flags(flag_values):
     flags.DEFINE_integer("max_query_length", None, "squad: question pieces kept "
                          "(default seq_length // 6).", flag_values=f)
     flags.DEFINE_boolean("jit_compile", None, "XLA-compile the train step (default: on "
-                         "for runs of 100k+ tokens, steps x batch x seq_length; a step "
-                         "XLA cannot compile trains uncompiled). --nojit_compile: off.", flag_values=f)
+                         "for runs of 100k+ tokens, steps x batch x seq_length, on a "
+                         "native encoder, not a TF-Hub module; a step XLA refuses "
+                         "trains uncompiled). --nojit_compile: off.", flag_values=f)
 
 
 def run(flag_values):

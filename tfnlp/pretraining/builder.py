@@ -20,6 +20,7 @@ from tfnlp.pretraining.checkpointing import (
 )
 from tfnlp.pretraining.run_config import TOKENIZER_SUBDIR, PretrainConfig
 from tfnlp.pretraining.run_dir import load_run_tokenizer
+from tfnlp.tf_utils import choose_jit_compile
 
 # Runs of at least this many steps get the XLA-compiled train step by
 # default: compiling costs tens of seconds on CPU (more than a plain trace),
@@ -48,9 +49,7 @@ def resolve_jit_compile(config, pretrainer):
     """
     if not getattr(pretrainer, "xla_compatible", True):
         return False
-    if config.jit_compile is None:
-        return config.steps >= XLA_MIN_STEPS
-    return bool(config.jit_compile)
+    return choose_jit_compile(config.jit_compile, config.steps, XLA_MIN_STEPS)
 
 
 def build_pretraining_model(config, tokenizer):

@@ -57,30 +57,10 @@ DEFAULT_ULMFIT_LR = 3e-3
 # XLA-compile the train step by default: compiling costs seconds per batch
 # shape, paid back in proportion to the tokens trained on (MiniLM, 1,000
 # examples x 3 epochs at seq 64 is ~200k; benchmarks/finetune_vs_transformers.py).
-# Tiny runs (tests, smoke runs) stay uncompiled.
+# Tiny runs (tests, smoke runs) stay uncompiled, and so do encoders loaded
+# from a SavedModel (TF-Hub modules): XLA can abort the process on some of
+# their ops rather than refuse them, so they compile only on --jit_compile.
 XLA_MIN_TOKENS = 100_000
-
-
-def resolve_jit_compile(jit_compile, total_steps, batch_size, seq_length):
-    """Whether fine-tuning XLA-compiles its train step.
-
-    Args:
-        jit_compile: True, False, or None (runs of `XLA_MIN_TOKENS`+ tokens).
-        total_steps: the run's training steps.
-        batch_size: examples per step.
-        seq_length: tokens per example.
-
-    Returns:
-        bool.
-
-    Example:
-
-    >>> resolve_jit_compile(None, total_steps=96, batch_size=32, seq_length=64)
-    True
-    """
-    if jit_compile is None:
-        return total_steps * batch_size * seq_length >= XLA_MIN_TOKENS
-    return bool(jit_compile)
 
 
 def default_learning_rate(mode, schedule):
@@ -136,8 +116,8 @@ class FinetuneConfig:
         doc_stride, max_query_length: SQuAD windows (None = seq_length // 3,
             seq_length // 6).
         jit_compile: XLA-compile the train step: True, False, or None (runs
-            of at least `XLA_MIN_TOKENS` tokens). A step XLA cannot compile
-            (e.g. an LSTM's gradient) trains uncompiled.
+            of at least `XLA_MIN_TOKENS` tokens on a native encoder). A step
+            XLA refuses to compile (e.g. an LSTM's gradient) trains uncompiled.
         dtype: training precision (`tfnlp.precision.DTYPES`); the serving
             model's outputs stay float32.
         verbose: log progress lines.
@@ -329,6 +309,8 @@ def train_task_model(config, source, task, train, learning_rate, seq_length):
     """
     import keras
 
+    from tfnlp.tf_utils import choose_jit_compile, fit_with_xla_fallback
+
     keras.utils.set_random_seed(config.seed)
     with dtype_policy_scope(config.dtype):  # the encoder and head take --dtype
         model = build_task_model(config.task, source, num_labels=task.num_labels,
@@ -340,15 +322,15 @@ def train_task_model(config, source, task, train, learning_rate, seq_length):
                              source.layer_groups(model.encoder))
     model.compile(optimizer=setup.optimizer, loss=task.losses(),
                   loss_weights=getattr(task, "loss_weights", lambda: None)(),
-                  jit_compile=resolve_jit_compile(config.jit_compile, total_steps,
-                                                      config.batch_size, seq_length))
+                  jit_compile=choose_jit_compile(
+                      config.jit_compile, total_steps * config.batch_size * seq_length,
+                      XLA_MIN_TOKENS, compilable=source.kind == "native"))
     _log(config, f"{config.task} ({config.mode}, {config.schedule}): {train.size} "
          f"training rows, {steps_per_epoch} steps/epoch x {config.epochs} epochs, "
          f"lr {learning_rate:g}, seq_length {seq_length}, encoder {source.kind} "
          f"{source.family.name} {source.num_layers}x{source.hidden_dim}, pooling "
          f"{model.pooling}, {'XLA' if model.jit_compile else 'graph'} step")
     from tfnlp.tasks.encoder_source import input_specs
-    from tfnlp.tf_utils import fit_with_xla_fallback
 
     data = train.dataset(config.batch_size, shuffle=True, seed=config.seed,
                          names=list(input_specs(model)))
