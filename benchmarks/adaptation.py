@@ -25,7 +25,7 @@ JSON last line.
 
 Run:
     python benchmarks/adaptation.py --labels=100,1000 --seeds=0,1,2 \\
-        [--adapt_steps=200] [--adapt_learning_rate=5e-4] [--epochs=3] \\
+        [--adapt_steps=200] [--adapt_learning_rate=5e-4] [--epochs=10,3] \\
         [--seq_length=32] [--test_size=1000] [--learning_rate=3e-3] [--pooling=mean] \\
         [--bert_tiny_run=RUN] [--work_dir=/tmp/tfnlp_adaptation]
 """
@@ -43,7 +43,9 @@ from absl import app, flags
 LABELS = flags.DEFINE_string("labels", "100,1000", "Comma-separated labeled train sizes.")
 SEEDS = flags.DEFINE_string("seeds", "0,1,2", "Comma-separated seeds (sample and init).")
 TEST_SIZE = flags.DEFINE_integer("test_size", 1000, "Test examples (labels seen in train).")
-EPOCHS = flags.DEFINE_integer("epochs", 3, "Fine-tuning epochs.")
+EPOCHS = flags.DEFINE_string(
+    "epochs", "10,3", "Fine-tuning epochs: one value, or one per --labels size (few "
+    "labels need more passes: benchmarks/finetune_vs_transformers.py).")
 BATCH = flags.DEFINE_integer("batch_size", 32, "Batch size (adaptation and fine-tuning).")
 SEQ = flags.DEFINE_integer("seq_length", 32, "Sequence length (adaptation and fine-tuning).")
 LR = flags.DEFINE_float("learning_rate", 3e-3, "Peak ULMFiT (head) fine-tuning rate.")
@@ -109,7 +111,30 @@ def adapt(source, corpus, model_dir):
     return model_dir, result, time.time() - start
 
 
-def finetune_one(encoder, data, output, learning_rate, seed):
+def epochs_per_size(sizes, spec):
+    """Fine-tuning epochs for each label size.
+
+    Args:
+        sizes: the label counts, in order.
+        spec: "N" (every size) or "N1,N2,..." (one per size).
+
+    Returns:
+        dict size -> epochs.
+
+    Example:
+        >>> epochs_per_size([100, 1000], "10,3")
+        {100: 10, 1000: 3}
+    """
+    values = [int(v) for v in spec.split(",") if v.strip()]
+    if len(values) == 1:
+        values = values * len(sizes)
+    if len(values) != len(sizes) or min(values) < 1:
+        raise app.UsageError(f"--epochs={spec!r}: give one positive value or one per "
+                             f"--labels size ({len(sizes)})")
+    return dict(zip(sizes, values))
+
+
+def finetune_one(encoder, data, output, learning_rate, seed, epochs):
     """One fine-tuning run; returns (accuracy, macro-F1, seconds)."""
     import shutil
 
@@ -120,7 +145,7 @@ def finetune_one(encoder, data, output, learning_rate, seed):
     start = time.time()
     metrics = finetune(FinetuneConfig(
         encoder=encoder, task="classification", train=data["train"], eval=data["eval"],
-        output=output, schedule="ulmfit", epochs=EPOCHS.value, batch_size=BATCH.value,
+        output=output, schedule="ulmfit", epochs=epochs, batch_size=BATCH.value,
         learning_rate=learning_rate, seq_length=SEQ.value, seed=seed,
         pooling=POOLING.value, verbose=False))
     return float(metrics["accuracy"]), float(metrics["macro_f1"]), time.time() - start
@@ -139,6 +164,9 @@ def main(_):
     from tfnlp.pretraining.run_dir import resolve_input
     from tfnlp.hub.import_checkpoint import import_model_dir
 
+    sizes = [int(s) for s in LABELS.value.split(",") if s]
+    seeds = [int(s) for s in SEEDS.value.split(",") if s]
+    epochs = epochs_per_size(sizes, EPOCHS.value)  # checked before anything long runs
     work = WORK.value
     os.makedirs(work, exist_ok=True)
     stages, bases = {}, {}
@@ -163,8 +191,6 @@ def main(_):
                 "start_heldout_mlm_accuracy": result.get("start_heldout_mlm_accuracy"),
                 "heldout_mlm_accuracy": result.get("heldout_mlm_accuracy")}
             encoders[f"{base}/{kind}"] = (run_dir, lr)
-    sizes = [int(s) for s in LABELS.value.split(",") if s]
-    seeds = [int(s) for s in SEEDS.value.split(",") if s]
     rows = []
     for size in sizes:
         for seed in seeds:
@@ -174,7 +200,7 @@ def main(_):
             for name, (encoder, lr) in encoders.items():
                 acc, f1, seconds = finetune_one(
                     encoder, data, os.path.join(work, "ft", f"{name}_{size}_{seed}"),
-                    lr, seed)
+                    lr, seed, epochs[size])
                 stages[f"finetune {name} @{size}"] = (
                     stages.get(f"finetune {name} @{size}", 0.0) + seconds / len(seeds))
                 row = {"encoder": name, "labels": size, "seed": seed,
@@ -193,7 +219,7 @@ def main(_):
                       "settings": {"labels": sizes, "seeds": seeds,
                                    "adapt_steps": ADAPT_STEPS.value,
                                    "adapt_learning_rate": ADAPT_LR.value,
-                                   "epochs": EPOCHS.value, "seq_length": SEQ.value,
+                                   "epochs": epochs, "seq_length": SEQ.value,
                                    "learning_rate": LR.value, "pooling": POOLING.value,
                                    "bert_tiny_run": BERT_TINY_RUN.value,
                                    "test_size": TEST_SIZE.value}}), flush=True)
