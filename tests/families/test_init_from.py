@@ -98,6 +98,25 @@ def test_a_source_without_a_head_gets_a_fresh_one_and_ulmfit_trains(runs, tmp_pa
         _pretrain(_adapt_config(entry, str(tmp_path / "a"), entry["run"], steps=12))
 
 
+def test_a_ulmfit_run_from_a_source_with_a_head_loads_it_without_optimizer_noise(
+        runs, tmp_path):
+    """The source's saved optimizer state (AdamW) does not fit ULMFiT's; it is dropped quietly."""
+    import warnings
+
+    entry = runs["bert"]
+    logs = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _pretrain(_adapt_config(entry, str(tmp_path / "u"), entry["run"], steps=10,
+                                         schedule="ulmfit", learning_rate=1e-3,
+                                         checkpoint_every=10, log_every=5), logs)
+    assert any("head start from the source's weights" in m for m in logs), logs
+    assert result["start_heldout_mlm_accuracy"] == pytest.approx(
+        entry["result"]["heldout_mlm_accuracy"], abs=1e-5)
+    noise = [str(w.message) for w in caught if "optimizer" in str(w.message)]
+    assert not noise, noise
+
+
 def test_bad_init_from_inputs_are_one_clear_error_each(runs, tmp_path):
     import dataclasses
 

@@ -35,6 +35,7 @@ import dataclasses
 import json
 import os
 import tempfile
+import warnings
 
 import numpy as np
 
@@ -100,7 +101,12 @@ class InitSource:
         if self.heads is not None and self.heads_objective == objective:
             optimizer = getattr(pretrainer, "optimizer", None)
             before = {id(v): v.numpy() for v in (optimizer.variables if optimizer else ())}
-            self.heads(self.family.checkpoint_model(pretrainer))
+            with warnings.catch_warnings():
+                # Keras warns when the saved optimizer has other variables than
+                # the run's (a ULMFiT run's has more); its state is reset below.
+                warnings.filterwarnings("ignore", message="Skipping variable loading for "
+                                        "optimizer")
+                self.heads(self.family.checkpoint_model(pretrainer))
             # A saved compiled model's weights file also holds its optimizer's
             # state (step, moments): the run starts its own optimizer afresh.
             for variable in (optimizer.variables if optimizer else ()):

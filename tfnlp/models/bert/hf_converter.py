@@ -31,6 +31,7 @@ from tfnlp.hf.weights import (
     MODEL_PREFIXES,
     assign_weights,
     check_all_used,
+    check_tied,
     dense_entries,
     find_prefix,
     keep,
@@ -293,6 +294,45 @@ def load_head_weights(pretrainer, heads):
                     "cls.predictions.decoder.bias differs from cls.predictions.bias; "
                     "the checkpoint is inconsistent")
     check_all_used(variables, mapping, heads, consumed, "MLM head", "BERT")
+
+
+def load_tied_mlm_head(pretrainer, heads, keys, model, head="head"):
+    """Loads an HF MLM head of BERT's shape into a `BertPretrainer` (no NSP).
+
+    The head is a dense transform, a LayerNorm and an output bias; its
+    decoder weight must equal the word embeddings (tfnlp ties them), and
+    every head tensor must be used.
+
+    Args:
+        pretrainer: a `BertPretrainer` on the imported encoder.
+        heads: dict name -> array, the checkpoint's head tensors.
+        keys: dict with the HF names of `transform`, `layer_norm`, `bias`
+            and `decoder`.
+        model: the checkpoint's model name, for messages.
+        head: how to name the head in the untied-decoder message.
+
+    Raises:
+        TfnlpError: a tensor is missing, of the wrong shape or unused, or the
+            decoder is untied.
+
+    Example:
+
+    >>> load_tied_mlm_head(pretrainer, heads, {"transform": "vocab_transform",
+    ...     "layer_norm": "vocab_layer_norm", "bias": "vocab_projector.bias",
+    ...     "decoder": "vocab_projector.weight"}, "DistilBERT")  # doctest: +SKIP
+    """
+    entries = dense_entries("mlm_head/intermediate_dense", keys["transform"])
+    entries += layer_norm_entries("mlm_head/intermediate_layer_norm", keys["layer_norm"],
+                                  heads)
+    entries.append(("mlm_head/output_bias", keys["bias"], keep))
+    mapping = resolve_mapping(pretrainer, entries)
+    # The tied embedding is loaded with the encoder; don't count it twice.
+    encoder_variables = variables_by_path(pretrainer.backbone)
+    variables = [v for v in pretrainer.weights if v.path not in encoder_variables]
+    consumed = assign_weights(mapping, heads, "MLM head", model)
+    check_tied(heads, keys["decoder"], encoder_variables[TOKEN_EMBEDDING].numpy(), consumed,
+               head)
+    check_all_used(variables, mapping, heads, consumed, "MLM head", model)
 
 
 # --- the converter ----------------------------------------------------------------

@@ -23,7 +23,6 @@ from tfnlp.hf.folder import CONFIG_FILE, read_config, resolve_hf_folder
 from tfnlp.hf.weights import (
     assign_weights,
     check_all_used,
-    check_tied,
     dense_entries,
     find_prefix,
     keep,
@@ -32,8 +31,8 @@ from tfnlp.hf.weights import (
     reshape,
     resolve_mapping,
     transpose_reshape,
-    variables_by_path,
 )
+from tfnlp.models.bert.hf_converter import TOKEN_EMBEDDING, load_tied_mlm_head
 
 WEIGHTS_FILE = "model.safetensors"
 VOCAB_FILE = "vocab.txt"
@@ -41,7 +40,6 @@ ARCHITECTURES = ("DistilBertModel", "DistilBertForMaskedLM")
 ENCODER_SCOPES = ("embeddings.", "transformer.")
 HEAD_SCOPES = ("vocab_transform.", "vocab_layer_norm.", "vocab_projector.")
 BUFFERS = ("embeddings.position_ids",)
-TOKEN_EMBEDDING = "embeddings/token_embedding/embeddings"
 LAYER_NORM_EPSILON = 1e-12  # DistilBERT's, fixed in its code
 
 _REQUIRED_KEYS = {
@@ -147,18 +145,9 @@ def load_backbone_weights(backbone, tensors):
 def load_mlm_head(pretrainer, heads):
     """Loads `vocab_transform` / `vocab_layer_norm` / `vocab_projector.bias` into a
     `BertPretrainer`'s MLM head; `vocab_projector.weight` must equal the embeddings."""
-    entries = dense_entries("mlm_head/intermediate_dense", "vocab_transform")
-    entries += layer_norm_entries("mlm_head/intermediate_layer_norm", "vocab_layer_norm",
-                                  heads)
-    entries.append(("mlm_head/output_bias", "vocab_projector.bias", keep))
-    mapping = resolve_mapping(pretrainer, entries)
-    encoder_paths = set(variables_by_path(pretrainer.backbone))
-    variables = [v for v in pretrainer.weights if v.path not in encoder_paths]
-    consumed = assign_weights(mapping, heads, "MLM head", "DistilBERT")
-    embedding = variables_by_path(pretrainer.backbone)[TOKEN_EMBEDDING].numpy()
-    check_tied(heads, "vocab_projector.weight", embedding, consumed)
-    check_all_used(variables, mapping, heads, consumed, "MLM head", "DistilBERT")
-
+    load_tied_mlm_head(pretrainer, heads, {
+        "transform": "vocab_transform", "layer_norm": "vocab_layer_norm",
+        "bias": "vocab_projector.bias", "decoder": "vocab_projector.weight"}, "DistilBERT")
 
 class DistilBertConverter:
     """The distilbert family's HF converter (`Family.hf_converter`).

@@ -29,15 +29,12 @@ from tfnlp.hf.folder import CONFIG_FILE, read_config, resolve_hf_folder
 from tfnlp.hf.weights import (
     assign_weights,
     check_all_used,
-    check_tied,
     dense_entries,
     find_prefix,
-    keep,
-    layer_norm_entries,
     load_safetensors,
     resolve_mapping,
-    variables_by_path,
 )
+from tfnlp.models.bert.hf_converter import encoder_entries, load_tied_mlm_head
 
 WEIGHTS_FILE = "model.safetensors"
 VOCAB_FILE = "vocab.txt"
@@ -48,7 +45,6 @@ BUFFERS = ("embeddings.position_ids", "embeddings.token_type_ids")
 ENCODER_SCOPES = ("embeddings.", "embeddings_project.", "encoder.")
 RTD_SCOPE = "discriminator_predictions."
 MLM_SCOPES = ("generator_predictions.", "generator_lm_head.")
-TOKEN_EMBEDDING = "embeddings/token_embedding/embeddings"
 
 # config.json key -> ElectraBackbone argument.
 _REQUIRED_KEYS = {
@@ -136,8 +132,6 @@ def split_checkpoint(tensors):
 
 def load_backbone_weights(backbone, tensors):
     """Loads HF ELECTRA encoder tensors into an `ElectraBackbone`, every one used."""
-    from tfnlp.models.bert.hf_converter import encoder_entries
-
     entries = encoder_entries(backbone.num_layers, tensors, with_pooler=False)
     if backbone.embeddings.projection is not None:
         entries += dense_entries("embeddings/embeddings_projection", "embeddings_project")
@@ -162,18 +156,10 @@ def load_rtd_head(pretrainer, heads):
 
 def load_mlm_head(pretrainer, heads):
     """Loads `generator_predictions.*` + `generator_lm_head.bias` into a `BertPretrainer`."""
-    entries = dense_entries("mlm_head/intermediate_dense", "generator_predictions.dense")
-    entries += layer_norm_entries("mlm_head/intermediate_layer_norm",
-                                  "generator_predictions.LayerNorm", heads)
-    entries.append(("mlm_head/output_bias", "generator_lm_head.bias", keep))
-    mapping = resolve_mapping(pretrainer, entries)
-    encoder_paths = set(variables_by_path(pretrainer.backbone))
-    variables = [v for v in pretrainer.weights if v.path not in encoder_paths]
-    consumed = assign_weights(mapping, heads, "MLM head", "ELECTRA generator")
-    embedding = variables_by_path(pretrainer.backbone)[TOKEN_EMBEDDING].numpy()
-    check_tied(heads, "generator_lm_head.weight", embedding, consumed, "generator head")
-    check_all_used(variables, mapping, heads, consumed, "MLM head", "ELECTRA generator")
-
+    load_tied_mlm_head(pretrainer, heads, {
+        "transform": "generator_predictions.dense",
+        "layer_norm": "generator_predictions.LayerNorm", "bias": "generator_lm_head.bias",
+        "decoder": "generator_lm_head.weight"}, "ELECTRA generator", head="generator head")
 
 class ElectraConverter:
     """The electra family's HF converter (`Family.hf_converter`).
