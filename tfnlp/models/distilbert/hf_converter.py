@@ -149,6 +149,7 @@ def load_mlm_head(pretrainer, heads):
         "transform": "vocab_transform", "layer_norm": "vocab_layer_norm",
         "bias": "vocab_projector.bias", "decoder": "vocab_projector.weight"}, "DistilBERT")
 
+
 class DistilBertConverter:
     """The distilbert family's HF converter (`Family.hf_converter`).
 

@@ -161,6 +161,7 @@ def load_mlm_head(pretrainer, heads):
         "layer_norm": "generator_predictions.LayerNorm", "bias": "generator_lm_head.bias",
         "decoder": "generator_lm_head.weight"}, "ELECTRA generator", head="generator head")
 
+
 class ElectraConverter:
     """The electra family's HF converter (`Family.hf_converter`).
 
