@@ -125,12 +125,16 @@ def epochs_per_size(sizes, spec):
         >>> epochs_per_size([100, 1000], "10,3")
         {100: 10, 1000: 3}
     """
-    values = [int(v) for v in spec.split(",") if v.strip()]
+    message = (f"--epochs={spec!r}: give one positive integer or one per --labels size "
+               f"({len(sizes)})")
+    try:
+        values = [int(v) for v in spec.split(",") if v.strip()]
+    except ValueError:
+        raise app.UsageError(message) from None
     if len(values) == 1:
         values = values * len(sizes)
     if len(values) != len(sizes) or min(values) < 1:
-        raise app.UsageError(f"--epochs={spec!r}: give one positive value or one per "
-                             f"--labels size ({len(sizes)})")
+        raise app.UsageError(message)
     return dict(zip(sizes, values))
 
 
